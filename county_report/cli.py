@@ -1,0 +1,146 @@
+"""The command line: parse arguments, call the pipeline, print, choose the exit code.
+
+Kept light: nothing heavy (pandas, docx) is imported until a command needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+from .errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit code is 2 too; its text is English
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"参数有误：{message}\n请用 python run_report.py --help 查看用法。\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="run_report.py",
+        description="报表助手：读取 inputs/ 中各村（社区）报表，校验、汇总，生成汇总表和工作总结。",
+        epilog="命令：不写（默认）＝完整运行；forms＝生成下发用的标准表；check＝只校验不生成。",
+    )
+    p.add_argument("command", nargs="?", default="run", choices=["run", "forms", "check"], help="要执行的命令")
+    p.add_argument("--inputs", type=Path, default=PROJECT_DIR / "inputs", help="村级报表所在文件夹")
+    p.add_argument("--outputs", type=Path, default=PROJECT_DIR / "outputs", help="结果输出文件夹")
+    p.add_argument("--templates", type=Path, default=PROJECT_DIR / "templates", help="表单定义、名册、模板所在文件夹")
+    p.add_argument("--as-of", type=_date, help="统计截止日期 YYYY-MM-DD（默认：各村最常见的统计截止日期）")
+    p.add_argument("--strict", action="store_true", help="有任何错误即不生成汇总表和报告")
+    p.add_argument("--json", action="store_true", help="在标准输出打印机器可读的运行结果")
+    p.add_argument("--quiet", action="store_true", help="只打印最后的汇总")
+    p.add_argument("--workers", type=int, help="读取文件的进程数（0＝不另开进程）")
+    p.add_argument("--debug", action="store_true", help="出错时显示详细的技术信息")
+    return p
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"「{text}」不是 YYYY-MM-DD 格式的日期") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry of `python run_report.py`; returns the exit code."""
+    _utf8_console()
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "forms":
+            return _forms(args)
+        return _run(args)
+    except ConfigError as exc:
+        print(f"配置有误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the clerk gets one line; the detail is behind --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"运行出错：{exc}（加 --debug 可查看详细信息）", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .console import ProgressBar, findings_table, summary_lines
+    from .model import RunOptions
+    from .pipeline import run
+
+    check_only = args.command == "check"
+    options = RunOptions(
+        inputs=args.inputs,
+        outputs=args.outputs,
+        templates=args.templates,
+        as_of=args.as_of,
+        strict=args.strict,
+        check_only=check_only,
+        workers=args.workers,
+    )
+    if not args.inputs.is_dir():
+        raise ConfigError(f"找不到村级报表文件夹：{args.inputs}")
+    progress = None if (args.quiet or args.json) else ProgressBar()
+    result = run(options, on_progress=progress)
+    if args.json:
+        print(json.dumps(run_summary(result), ensure_ascii=False, indent=2))
+        return result.exit_code
+    if not args.quiet:
+        print(findings_table(result.findings))
+        print()
+    print("\n".join(summary_lines(result, check_only)))
+    return result.exit_code
+
+
+def run_summary(result) -> dict:
+    """The run as data: the same findings the console and 校验结果 show."""
+    return {
+        "统计截止日期": result.as_of.isoformat() if result.as_of else None,
+        "读取文件数": result.files_read,
+        "采用": result.accepted,
+        "拒收": result.rejected,
+        "跳过": result.skipped,
+        "被取代": result.superseded,
+        "应报村数": result.villages_expected,
+        "已报村数": result.villages_reported,
+        "未报村": [f"{t}{v}" for t, v in result.missing_villages],
+        "汇总表": str(result.workbook_path) if result.workbook_path else None,
+        "工作总结": str(result.report_path) if result.report_path else None,
+        "提示": list(result.notices),
+        "退出码": result.exit_code,
+        "findings": [f.as_dict() for f in result.findings],
+    }
+
+
+def _forms(args: argparse.Namespace) -> int:
+    from .forms import write_blank_form, write_prefilled_forms
+    from .formspec import load_formspec
+    from .roster import load_roster
+    from .settings import FORM_FILE, ROSTER_FILE, load_settings
+
+    settings = load_settings(args.templates)
+    spec = load_formspec(args.templates / FORM_FILE)
+    roster = load_roster(args.templates / ROSTER_FILE, spec)
+    folder = args.outputs / "下发标准表"
+    folder.mkdir(parents=True, exist_ok=True)
+    blank = folder / f"{spec.title}（空白）.xlsx"
+    write_blank_form(spec, blank)
+    written = write_prefilled_forms(spec, roster, settings, folder)
+    print(f"已生成空白标准表：{blank}")
+    print(f"已生成各村预填标准表 {len(written)} 份，位于：{folder}")
+    return EXIT_OK
+
+
+def _utf8_console() -> None:
+    """Chinese text on a Windows console that is not UTF-8 would otherwise raise."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
+            try:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):
+                pass

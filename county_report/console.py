@@ -1,0 +1,86 @@
+"""What the clerk reads in the terminal: the findings table, the run summary, a progress bar."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from collections.abc import Sequence
+from typing import TextIO
+
+from .findings import Finding
+from .model import RunResult
+
+MAX_ROWS_SHOWN = 200  # the full list is always in 校验结果; the console shows the first ones
+COLUMNS = (("文件", 28), ("工作表", 8), ("单元格", 6), ("级别", 4), ("说明", 0))
+
+
+def width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit(text: str, size: int) -> str:
+    """Pad or cut `text` to `size` display columns."""
+    out, used = "", 0
+    for ch in text:
+        w = width(ch)
+        if used + w > size:
+            return out[: max(0, len(out) - 1)] + "…" + " " * (size - used)
+        out, used = out + ch, used + w
+    return out + " " * (size - used)
+
+
+def findings_table(findings: Sequence[Finding]) -> str:
+    """The findings as an aligned table, one line each."""
+    if not findings:
+        return "未发现问题。"
+    lines = ["  ".join(fit(h, w) if w else h for h, w in COLUMNS)]
+    for f in findings[:MAX_ROWS_SHOWN]:
+        cells = (f.file, f.sheet, f.cell, f.severity.value, f.message)
+        lines.append("  ".join(fit(c, w) if w else c for c, (_, w) in zip(cells, COLUMNS, strict=True)))
+    if len(findings) > MAX_ROWS_SHOWN:
+        lines.append(f"……另有 {len(findings) - MAX_ROWS_SHOWN} 条，详见汇总表的「校验结果」工作表。")
+    return "\n".join(lines)
+
+
+def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
+    """The closing summary in Chinese: counts, missing villages, where the outputs are."""
+    errors = sum(1 for f in result.findings if f.severity.value == "错误")
+    warnings = sum(1 for f in result.findings if f.severity.value == "警告")
+    lines = [
+        f"读取文件 {result.files_read} 个：采用 {result.accepted} 个，拒收 {result.rejected} 个，"
+        f"被取代 {result.superseded} 个；跳过 {result.skipped} 个。",
+        f"错误 {errors} 条，警告 {warnings} 条。",
+        f"已报村（社区）{result.villages_reported} 个 / 应报 {result.villages_expected} 个，"
+        f"未报 {len(result.missing_villages)} 个。",
+    ]
+    if result.as_of:
+        lines.append(f"统计截止日期：{result.as_of.year}年{result.as_of.month}月{result.as_of.day}日")
+    lines += list(result.notices)
+    if result.workbook_path:
+        lines.append(f"汇总表：{result.workbook_path}")
+    if result.report_path:
+        lines.append(f"工作总结：{result.report_path}")
+    if check_only:
+        lines.append("（仅校验，未生成汇总表和报告。）")
+    elif not result.workbook_path:
+        lines.append("因存在错误且使用了 --strict，未生成汇总表和报告。")
+    return lines
+
+
+class ProgressBar:
+    """A one-line bar on stderr, drawn only on a terminal and only for long runs."""
+
+    def __init__(self, stream: TextIO | None = None, minimum: int = 30):
+        self.stream = stream or sys.stderr
+        self.minimum = minimum
+        self.enabled = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.minimum:
+            return
+        filled = done * 30 // total
+        self.stream.write(f"\r读取中 [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()

@@ -1,0 +1,9 @@
+"""Exceptions that stop a run. Data problems are Findings, never exceptions."""
+
+
+class ConfigError(Exception):
+    """A template, roster or setting is missing or malformed: the run cannot go on (exit 2)."""
+
+
+class TemplateVariableError(ConfigError):
+    """The Word template uses a variable the data does not supply."""

@@ -1,0 +1,179 @@
+"""From a folder of returned files to the submissions that count, with every finding.
+
+Lock files and hidden files are skipped and listed; every other file is screened and read in a
+worker process; of two files for one village the later 填报日期 wins, the other is listed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from .findings import Finding, finding
+from .model import Submission
+from .workers import Job, Outcome, run_jobs
+
+IN_PROCESS_UP_TO = 0  # files; above this a run reads in worker processes (see bench/ for the cost)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Every file accounted for: submissions read, files skipped, files rejected unread."""
+
+    submissions: tuple[Submission, ...]  # every file that was read, accepted or not
+    skipped: tuple[Finding, ...]
+    unread: tuple[Finding, ...]  # rejected before or while reading (corrupt, bomb, crash…)
+
+    @property
+    def files_read(self) -> int:
+        return len(self.submissions) + len(self.unread)
+
+
+def discover(inputs: Path) -> list[Path]:
+    """Every file under the inputs folder (sub-folders included), in a stable order."""
+    inputs = Path(inputs)
+    return sorted((p for p in inputs.rglob("*") if p.is_file()), key=lambda p: p.relative_to(inputs).as_posix())
+
+
+def display_name(path: Path, inputs: Path) -> str:
+    return path.relative_to(inputs).as_posix()
+
+
+class ReadTask:
+    """The per-file work of a worker: screen, then read and validate. Picklable for spawn."""
+
+    def __init__(self, templates: Path):
+        self.templates = Path(templates)
+
+    def __call__(self, job: Job) -> Submission | Finding:
+        from .guard import screen_file
+        from .reader import read_submission
+
+        rejection = screen_file(job.path, job.display_name)
+        if rejection is not None:
+            return rejection
+        spec, roster = _templates(self.templates)
+        return read_submission(job.path, spec, roster, job.display_name)
+
+
+_loaded: dict[Path, tuple] = {}
+
+
+def _templates(templates: Path) -> tuple:
+    """Form definition and roster, loaded once per worker process."""
+    if templates not in _loaded:
+        from .formspec import load_formspec
+        from .roster import load_roster
+        from .settings import FORM_FILE, ROSTER_FILE
+
+        spec = load_formspec(templates / FORM_FILE)
+        _loaded[templates] = (spec, load_roster(templates / ROSTER_FILE, spec))
+    return _loaded[templates]
+
+
+def take_in(
+    inputs: Path,
+    templates: Path,
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Intake:
+    """Triage every file in `inputs`, then read the candidates (in workers unless told 0)."""
+    from .guard import triage
+
+    skipped, unread, jobs = [], [], []
+    for path in discover(inputs):
+        name = display_name(path, inputs)
+        verdict = triage(path, name)
+        if verdict is None:
+            jobs.append(Job(len(jobs), path, name))
+        elif verdict.code == "skipped-file":
+            skipped.append(verdict)
+        else:
+            unread.append(verdict)
+    if workers is None:
+        workers = 0 if len(jobs) <= IN_PROCESS_UP_TO else min(os.cpu_count() or 1, 4)
+    total = len(jobs)
+    progress = (lambda done: on_progress(done, total)) if on_progress else None
+    outcomes = run_jobs(jobs, ReadTask(templates), workers, progress)
+    submissions = []
+    for outcome in outcomes:
+        if isinstance(outcome.value, Submission):
+            submissions.append(outcome.value)
+        else:
+            unread.append(_unread(outcome))
+    return Intake(tuple(submissions), tuple(skipped), tuple(unread))
+
+
+def _unread(outcome: Outcome) -> Finding:
+    if isinstance(outcome.value, Finding):
+        return outcome.value
+    name = outcome.job.display_name
+    if outcome.failure == "timeout":
+        return finding("reader-timeout", file=name, reason=outcome.detail)
+    if outcome.failure == "crashed":
+        return finding("reader-crashed", file=name, reason=outcome.detail)
+    return finding("file-corrupt", file=name, reason=outcome.detail)
+
+
+def pick_latest(submissions: Sequence[Submission]) -> tuple[list[Submission], list[Finding]]:
+    """One submission per village: the later 填报日期, then the later file time, wins."""
+    groups: dict[tuple[str, str], list[Submission]] = {}
+    for sub in submissions:
+        if sub.accepted:
+            groups.setdefault((sub.township, sub.village), []).append(sub)
+    kept, superseded = [], []
+    for group in groups.values():
+        group.sort(key=lambda s: (s.header.get("filled_on") or date.min, s.mtime, s.file))
+        winner = group[-1]
+        kept.append(winner)
+        for loser in group[:-1]:
+            when = loser.header.get("filled_on")
+            superseded.append(
+                finding(
+                    "superseded",
+                    file=loser.file,
+                    value=when.isoformat() if when else "未填",
+                    village=f"{winner.township}{winner.village}",
+                    reason=winner.file,
+                )
+            )
+    order = {id(s): i for i, s in enumerate(submissions)}
+    kept.sort(key=lambda s: order[id(s)])
+    return kept, superseded
+
+
+def default_period(submissions: Sequence[Submission]) -> date | None:
+    """The most common 统计截止日期 among the submissions (ties: the later date)."""
+    counts = Counter(s.header.get("as_of") for s in submissions if s.header.get("as_of"))
+    if not counts:
+        return None
+    return max(counts, key=lambda d: (counts[d], d))
+
+
+def period_findings(submissions: Sequence[Submission], period: date, spec) -> list[Finding]:
+    """A warning for each counted form whose 统计截止日期 is not the run's period."""
+    field = spec.role("as_of")
+    out = []
+    for sub in submissions:
+        as_of = sub.header.get(field.key)
+        if as_of and as_of != period:
+            out.append(
+                finding(
+                    "as-of-mismatch",
+                    file=sub.file,
+                    sheet=spec.basic_sheet,
+                    cell=sub.cells.get(field.key, ""),
+                    label=field.label,
+                    value=as_of.isoformat(),
+                    reason=period.isoformat(),
+                )
+            )
+    return out
+
+
+def with_findings(sub: Submission, extra: Sequence[Finding]) -> Submission:
+    return replace(sub, findings=sub.findings + tuple(extra))

@@ -1,0 +1,148 @@
+"""Read a village form with python-calamine and locate every field by its label.
+
+Villages insert rows, move blocks and add notes, so nothing is read by fixed address:
+a field's value is the cell right of its label; tables are found by their header texts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, finding
+from .formspec import FormSpec, TableSpec, normalize_label
+from .values import cell_address, is_blank
+
+HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of its sheet
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value as found: where it stands and what was typed."""
+
+    sheet: str
+    address: str
+    raw: Any
+
+    @property
+    def row(self) -> int:
+        """The 1-based sheet row, as a clerk sees it."""
+        return int(self.address.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+
+@dataclass(frozen=True)
+class RawForm:
+    """Everything located in one file, before any value is interpreted."""
+
+    file: str
+    path: Path
+    mtime: float
+    fields: dict[str, Cell]  # field key → its value cell
+    ledger: tuple[dict[str, Cell], ...]  # column key → cell; only rows with something typed
+    highlights: tuple[dict[str, Cell], ...]
+    findings: tuple[Finding, ...]  # structural problems (missing sheet or labels)
+
+
+class _Grid:
+    """A sheet's values from A1, with its merged ranges."""
+
+    def __init__(self, name: str, rows: list[list[Any]], merged: list | None):
+        self.name = name
+        self.rows = rows
+        self.merged_right = {start: end[1] for start, end in (merged or [])}
+
+    def get(self, r: int, c: int) -> Any:
+        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+            return self.rows[r][c]
+        return None
+
+
+def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
+    """Open the file and locate fields and table rows; structural problems become findings."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    mtime = path.stat().st_mtime
+    with CalamineWorkbook.from_path(str(path)) as book:
+        names = {_sheet_key(n): n for n in book.sheet_names}
+
+        def grid(wanted: str) -> _Grid | None:
+            name = names.get(_sheet_key(wanted))
+            if name is None:
+                return None
+            sheet = book.get_sheet_by_name(name)
+            try:
+                merged = sheet.merged_cell_ranges
+            except Exception:  # noqa: BLE001 - merges are a nicety; .ods/.xls may not report them
+                merged = None
+            return _Grid(name, sheet.to_python(skip_empty_area=False), merged)
+
+        basic, ledger, highlights = (grid(s) for s in spec.sheets)
+    problems = [f"缺少工作表「{s}」" for s, g in zip(spec.sheets, (basic, ledger, highlights), strict=True) if g is None]
+    fields: dict[str, Cell] = {}
+    if basic is not None:
+        fields, missing = _locate_fields(basic, spec)
+        if missing:
+            problems.append(f"工作表「{basic.name}」中找不到标签「{'」「'.join(missing)}」")
+    ledger_rows, problem = _table_rows(ledger, spec.ledger)
+    problems += [problem] if problem else []
+    highlight_rows, problem = _table_rows(highlights, spec.highlights)
+    problems += [problem] if problem else []
+    found = tuple(finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1])
+    return RawForm(display_name, path, mtime, fields, ledger_rows, highlight_rows, found)
+
+
+def _sheet_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def _locate_fields(grid: _Grid, spec: FormSpec) -> tuple[dict[str, Cell], list[str]]:
+    wanted = {f.match_label: f for f in spec.fields}
+    fields: dict[str, Cell] = {}
+    for r, row in enumerate(grid.rows):
+        for c, value in enumerate(row):
+            if not isinstance(value, str) or not value:
+                continue
+            field = wanted.get(normalize_label(value))
+            if field is None or field.key in fields:
+                continue
+            vc = grid.merged_right.get((r, c), c) + 1  # a merged label's value is right of the merge
+            fields[field.key] = Cell(grid.name, cell_address(r, vc), grid.get(r, vc))
+    missing = [f.display_label for f in spec.fields if f.key not in fields]
+    return fields, missing
+
+
+def _table_rows(grid: _Grid | None, table: TableSpec) -> tuple[tuple[dict[str, Cell], ...], str]:
+    """Rows under the table's header row, by header text; blank rows skipped."""
+    if grid is None:
+        return (), ""
+    header_row, columns = _find_header(grid, table)
+    if header_row < 0:
+        need = "、".join(c.header for c in table.columns)
+        return (), f"工作表「{grid.name}」中找不到表头（应为：{need}）"
+    data_keys = [key for key, _ in columns if key != table.columns[0].key] or [k for k, _ in columns]
+    rows = []
+    for r in range(header_row + 1, len(grid.rows)):
+        cells = {key: Cell(grid.name, cell_address(r, c), grid.get(r, c)) for key, c in columns}
+        if all(is_blank(cells[k].raw) for k in data_keys):
+            continue  # blank, or only a pre-printed 序号
+        rows.append(cells)
+    return tuple(rows), ""
+
+
+def _find_header(grid: _Grid, table: TableSpec) -> tuple[int, list[tuple[str, int]]]:
+    wanted = {normalize_label(c.header): c.key for c in table.columns}
+    for r, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
+        columns = [(wanted[normalize_label(v)], c) for c, v in enumerate(row) if normalize_label(v) in wanted]
+        if len(columns) >= max(2, (len(table.columns) + 1) // 2):
+            return r, columns
+    return -1, []
+
+
+def read_submission(path: Path, spec: FormSpec, roster, display_name: str):
+    """Read and validate one file: the whole per-file work a worker process does."""
+    from .validate import validate_form
+
+    return validate_form(read_form(path, spec, display_name), spec, roster)

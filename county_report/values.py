@@ -1,0 +1,144 @@
+"""Values as villages really type them: `"１２０"`, `"1,200"`, `"120户"`, `2026年11月20日`, serials.
+
+Each parser returns the normalised value, or a finding code saying why it could not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+EXCEL_TEXT_LIMIT = 32_767
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(.*)$")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_TIME_OF_DAY = re.compile(r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13)) | {0x7F: None}
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def parse_number(raw: object, unit: str = "", integer: bool = True) -> tuple[int | float | None, str]:
+    """Return (value, "") or (None, finding code). Blank is (None, "") — the caller decides."""
+    if is_blank(raw):
+        return None, ""
+    if isinstance(raw, (bool, date, datetime, timedelta)):
+        return None, "not-a-number"
+    if isinstance(raw, (int, float)):
+        number = Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw)
+    else:
+        number = _number_from_text(str(raw), unit)
+        if number is None:
+            return None, "not-a-number"
+    if not number.is_finite():
+        return None, "not-a-number"
+    if number < 0:
+        return None, "negative-number"
+    if integer:
+        if number != number.to_integral_value():
+            return None, "not-an-integer"
+        return int(number), ""
+    return float(number), ""
+
+
+def _number_from_text(text: str, unit: str) -> Decimal | None:
+    s = "".join(unicodedata.normalize("NFKC", text).split()).replace(",", "")
+    match = _NUMBER.match(s)
+    if not match:
+        return None
+    sign, digits, rest = match.groups()
+    if rest and not _is_unit(rest, unit):
+        return None
+    try:
+        return Decimal(sign + digits)
+    except InvalidOperation:
+        return None
+
+
+def _is_unit(rest: str, unit: str) -> bool:
+    """A trailing `户`, `人次`, `(户)` or the field's own unit is a unit, not garbage."""
+    rest = rest.strip("()（）")
+    if unit and rest == unicodedata.normalize("NFKC", unit):
+        return True
+    return 0 < len(rest) <= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in rest)
+
+
+def parse_date(raw: object) -> date | None:
+    """A date from a real date, `2026-11-20`, `2026/11/20`, `2026年11月20日`, `20261120` or a serial."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, bool) or is_blank(raw):
+        return None
+    if isinstance(raw, (int, float)):
+        return _from_number(raw)
+    s = _TIME_OF_DAY.sub("", unicodedata.normalize("NFKC", str(raw)).strip())
+    s = "".join(s.split())
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(s)
+        if match:
+            return _safe_date(*(int(g) for g in match.groups()[:3]))
+    if re.fullmatch(r"\d+(\.0+)?", s):
+        return _from_number(float(s))
+    return None
+
+
+def _from_number(value: float) -> date | None:
+    if value != int(value):
+        return None
+    n = int(value)
+    if 19000101 <= n <= 21001231:
+        return _safe_date(n // 10000, n // 100 % 100, n % 100)
+    if 1 <= n <= 80_000:  # Excel serials up to the year 2119
+        return _EXCEL_EPOCH + timedelta(days=n)
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day) if 1900 <= year <= 2100 else None
+    except ValueError:
+        return None
+
+
+def clean_text(raw: object) -> tuple[str, bool, bool]:
+    """Text as stored: control characters removed, cut to Excel's cell limit.
+
+    Returns (text, had_control_chars, was_truncated).
+    """
+    if raw is None:
+        return "", False, False
+    if isinstance(raw, float) and raw == int(raw):
+        raw = int(raw)  # a phone number typed as a number reads back as 13800000000.0
+    if isinstance(raw, datetime):
+        raw = raw.date()
+    s = str(raw)
+    cleaned = s.translate(_CONTROL)
+    had_control = cleaned != s
+    cleaned = cleaned.strip()
+    truncated = len(cleaned) > EXCEL_TEXT_LIMIT
+    return cleaned[:EXCEL_TEXT_LIMIT], had_control, truncated
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(row: int, col: int) -> str:
+    """Zero-based (row, col) → `B5`."""
+    return f"{column_letter(col)}{row + 1}"

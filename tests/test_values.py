@@ -1,0 +1,65 @@
+"""Values as villages really type them (SPEC §2) normalise to one number or date."""
+
+from datetime import date, datetime
+
+import pytest
+
+from county_report.values import cell_address, clean_text, parse_date, parse_number
+
+
+@pytest.mark.parametrize("raw", [120, "120", "１２０", " 120 ", "120户", 120.0, "120（户）", "１２０ 户"])
+def test_integer_forms_all_read_as_120(raw):
+    assert parse_number(raw, unit="户") == (120, "")
+
+
+def test_thousands_separator():
+    assert parse_number("1,200", unit="份") == (1200, "")
+    assert parse_number("１，２００", unit="份") == (1200, "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("abc", "not-a-number"), (-3, "negative-number"), ("-3", "negative-number"), (12.5, "not-an-integer"),
+     ("12.5", "not-an-integer"), (True, "not-a-number"), (date(2026, 1, 1), "not-a-number"),
+     ("约120", "not-a-number"), ("120abc", "not-a-number"), ("nan", "not-a-number")],
+)
+def test_bad_integers_name_their_problem(raw, code):
+    assert parse_number(raw, unit="户") == (None, code)
+
+
+def test_decimal_fields_keep_their_decimals_exactly():
+    assert parse_number("12.35", unit="万元", integer=False) == (12.35, "")
+    assert parse_number("3,000.50元", unit="元", integer=False) == (3000.5, "")
+    assert parse_number(0.1, integer=False) == (0.1, "")
+
+
+def test_blank_is_no_value_and_no_code():
+    assert parse_number(None) == (None, "")
+    assert parse_number("   ") == (None, "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [date(2026, 11, 20), datetime(2026, 11, 20, 9, 30), "2026-11-20", "2026/11/20", "2026年11月20日",
+     "20261120", 20261120, 46346, 46346.0, "２０２６年１１月２０日", "2026.11.20", "2026-11-20 00:00:00"],
+)
+def test_every_date_form(raw):
+    assert parse_date(raw) == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize("raw", ["2026-13-01", "明天", "2026年2月30日", 12.5, True, "", None, 99999999])
+def test_not_dates(raw):
+    assert parse_date(raw) is None
+
+
+def test_clean_text_removes_control_characters_and_cuts_at_excel_limit():
+    assert clean_text("a\x00b\x07c") == ("abc", True, False)
+    assert clean_text("行一\n行二") == ("行一\n行二", False, False)
+    text, had_control, truncated = clean_text("字" * 40000)
+    assert (len(text), had_control, truncated) == (32767, False, True)
+    assert clean_text(13800000000.0)[0] == "13800000000"
+
+
+def test_cell_address():
+    assert [cell_address(0, 0), cell_address(4, 1), cell_address(9, 26), cell_address(0, 16383)] == [
+        "A1", "B5", "AA10", "XFD1"]
