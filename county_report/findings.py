@@ -51,7 +51,7 @@ CATALOGUE: dict[str, Kind] = {
         Kind("negative-number", _E, "「{label}」的值「{value}」是负数，应为 0 或正数。"),
         Kind("not-an-integer", _E, "「{label}」的值「{value}」不是整数。"),
         Kind("blank-metric", _W, "「{label}」未填写，按 0 计算。"),
-        Kind("not-greater", _E, "「{label}」（{value}）大于「{reason}」，请核实。"),
+        Kind("not-greater", _E, "「{label}」（{value}）大于{reason}，请核实。"),
         # ledger and highlights
         Kind("missing-category", _E, "问题台账第 {row} 行有问题描述但未填问题类别。"),
         Kind("bad-choice", _E, "「{label}」的值「{value}」不在可选项中（可选：{reason}）。"),
@@ -119,6 +119,8 @@ def _shown(value: object, limit: int = 60) -> str:
     """The value as a clerk should see it in a message: one line, not too long."""
     if value is None:
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # calamine reads every number as a float: show 120, not 120.0
     s = str(value)
     s = "".join(ch if ch.isprintable() else " " for ch in s)
     return s if len(s) <= limit else s[: limit - 1] + "…"

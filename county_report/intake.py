@@ -82,24 +82,23 @@ def take_in(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Intake:
     """Triage every file in `inputs`, then read the candidates (in workers unless told 0)."""
-    from .guard import triage
+    from .guard import classify
 
-    skipped, unread, jobs = [], [], []
+    skipped, jobs = [], []
     for path in discover(inputs):
         name = display_name(path, inputs)
-        verdict = triage(path, name)
-        if verdict is None:
-            jobs.append(Job(len(jobs), path, name))
-        elif verdict.code == "skipped-file":
-            skipped.append(verdict)
+        hidden_folder = any(part.startswith(".") for part in Path(name).parts[:-1])
+        reason = "隐藏文件夹中的文件" if hidden_folder else classify(path)
+        if reason:
+            skipped.append(finding("skipped-file", file=name, reason=reason))
         else:
-            unread.append(verdict)
+            jobs.append(Job(len(jobs), path, name))
     if workers is None:
         workers = 0 if len(jobs) <= IN_PROCESS_UP_TO else min(os.cpu_count() or 1, 4)
     total = len(jobs)
     progress = (lambda done: on_progress(done, total)) if on_progress else None
     outcomes = run_jobs(jobs, ReadTask(templates), workers, progress)
-    submissions = []
+    submissions, unread = [], []
     for outcome in outcomes:
         if isinstance(outcome.value, Submission):
             submissions.append(outcome.value)

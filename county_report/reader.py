@@ -80,7 +80,8 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
             return _Grid(name, sheet.to_python(skip_empty_area=False), merged)
 
         basic, ledger, highlights = (grid(s) for s in spec.sheets)
-    problems = [f"缺少工作表「{s}」" for s, g in zip(spec.sheets, (basic, ledger, highlights), strict=True) if g is None]
+    absent = [s for s, g in zip(spec.sheets, (basic, ledger, highlights), strict=True) if g is None]
+    problems = [f"缺少工作表「{'」「'.join(absent)}」"] if absent else []
     fields: dict[str, Cell] = {}
     if basic is not None:
         fields, missing = _locate_fields(basic, spec)

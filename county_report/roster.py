@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -38,7 +38,7 @@ class Match:
 class Roster:
     townships: tuple[str, ...]
     villages: tuple[tuple[str, str], ...]
-    aliases: Mapping[tuple[str, str], str] = MappingProxyType({})  # (township, typed) → village
+    aliases: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (township, typed) → village
 
     def villages_of(self, township: str) -> tuple[str, ...]:
         return tuple(v for t, v in self.villages if t == township)

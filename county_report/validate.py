@@ -145,7 +145,7 @@ def _cross_checks(raw: RawForm, spec: FormSpec, metrics: dict, ledger: tuple[dic
         if check.kind == "not-greater":
             left, right = spec.field(check.left), spec.field(check.right)
             if check.left in metrics and check.right in metrics and metrics[check.left] > metrics[check.right]:
-                shown = f"{right.label}（{_num(metrics[check.right])}）"
+                shown = f"「{right.label}」（{_num(metrics[check.right])}）"
                 out.add("not-greater", raw.fields[check.left], left.label, value=_num(metrics[check.left]), reason=shown)
         elif check.kind == "ledger-count" and check.metric in metrics:
             _ledger_count(raw, spec, check, metrics, ledger, out)
