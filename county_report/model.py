@@ -74,6 +74,7 @@ class RunResult:
     report_path: Path | None = None
     notices: tuple[str, ...] = field(default=())  # e.g. "汇总表.xlsx 正被占用，已另存为 …"
     exit_code: int = 0
+    timings: Mapping[str, float] = field(default_factory=dict)  # stage → seconds, for the benchmark
 
     @property
     def errors(self) -> tuple[Finding, ...]:

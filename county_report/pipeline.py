@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from .findings import Finding
 from .intake import Intake, default_period, period_findings, pick_latest, take_in
 from .model import RunOptions, RunResult
-from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, Settings, load_settings
+from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
 
 WORKBOOK_NAME = "汇总表.xlsx"
+
+
+class _Stopwatch:
+    """Seconds spent per stage, reported in RunResult.timings for the benchmark."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
 def run(
@@ -23,17 +38,17 @@ def run(
     from .formspec import load_formspec
     from .roster import load_roster
 
-    started = datetime.now()
+    started, watch = datetime.now(), _Stopwatch()
     settings = load_settings(options.templates)
     spec = load_formspec(options.templates / FORM_FILE)
     roster = load_roster(options.templates / ROSTER_FILE, spec)
-    template = options.templates / REPORT_TEMPLATE_FILE
+    watch.lap("templates")
     intake = take_in(options.inputs, options.templates, options.workers, on_progress)
+    watch.lap("read")
     counted, superseded = pick_latest(intake.submissions)
     period = options.as_of or default_period(counted)
     findings = _all_findings(intake, superseded, period_findings(counted, period, spec) if period else [])
     reported = {(s.township, s.village) for s in counted}
-    missing = tuple(v for v in roster.villages if v not in reported)
     result = RunResult(
         started_at=started,
         as_of=period,
@@ -44,16 +59,13 @@ def run(
         superseded=len(superseded),
         villages_expected=len(roster.villages),
         villages_reported=len(reported),
-        missing_villages=missing,
+        missing_villages=tuple(v for v in roster.villages if v not in reported),
         findings=findings,
     )
     has_errors = any(f.is_error for f in findings)
-    if options.check_only or (options.strict and has_errors):
-        return _finish(result, has_errors)
-    outputs = Path(options.outputs)
-    outputs.mkdir(parents=True, exist_ok=True)
-    written = _write_outputs(counted, roster, spec, settings, period, findings, outputs, template, report_date)
-    return _finish(_with_paths(result, *written), has_errors)
+    if not (options.check_only or (options.strict and has_errors)):
+        result = _write_outputs(result, counted, roster, spec, settings, options, report_date or date.today(), watch)
+    return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
 
 
 def _all_findings(intake: Intake, superseded: list[Finding], period: list[Finding]) -> tuple[Finding, ...]:
@@ -67,28 +79,29 @@ def _all_findings(intake: Intake, superseded: list[Finding], period: list[Findin
     return tuple(ordered) + intake.skipped
 
 
-def _write_outputs(counted, roster, spec, settings: Settings, period, findings, outputs, template, report_date):
+def _write_outputs(result, counted, roster, spec, settings, options, report_date, watch) -> RunResult:
+    """Aggregate, then write the workbook and the report; each lands atomically."""
     from .aggregate import aggregate
     from .report import build_context, render_report
     from .workbook import write_workbook
 
-    agg = aggregate(counted, roster, spec, period or date.today())
-    workbook_path = write_workbook(agg, findings, outputs / WORKBOOK_NAME)
-    context = build_context(agg, settings, report_date or date.today())
-    report_path = render_report(context, template, outputs / f"{settings.report_title}.docx")
-    return workbook_path, report_path
+    outputs = Path(options.outputs)
+    outputs.mkdir(parents=True, exist_ok=True)
+    agg = aggregate(counted, roster, spec, result.as_of or report_date)
+    watch.lap("aggregate")
+    workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
+    watch.lap("workbook")
+    context = build_context(agg, settings, report_date)
+    wanted = outputs / f"{settings.report_title}.docx"
+    report_path = render_report(context, options.templates / REPORT_TEMPLATE_FILE, wanted) or wanted
+    watch.lap("report")
+    notices = [_renamed(p, want) for p, want in ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted))]
+    return replace(
+        result, workbook_path=workbook_path, report_path=report_path, notices=tuple(n for n in notices if n)
+    )
 
 
-def _with_paths(result: RunResult, workbook_path: Path, report_path: Path | None) -> RunResult:
-    from dataclasses import replace
-
-    notices = []
-    if workbook_path.name != WORKBOOK_NAME:
-        notices.append(f"{WORKBOOK_NAME} 正在被其他程序（如 Excel）打开，本次结果已另存为 {workbook_path.name}。")
-    return replace(result, workbook_path=workbook_path, report_path=report_path, notices=tuple(notices))
-
-
-def _finish(result: RunResult, has_errors: bool) -> RunResult:
-    from dataclasses import replace
-
-    return replace(result, exit_code=1 if has_errors else 0)
+def _renamed(written: Path, wanted: Path) -> str:
+    if Path(written).name == wanted.name:
+        return ""
+    return f"{wanted.name} 正在被其他程序（如 Excel、WPS）打开，本次结果已另存为 {Path(written).name}。"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+READY = "ready"
+START_TIMEOUT_SECONDS = 60  # a worker that cannot start at all (odd embedding) is not a file's fault
 FILE_TIMEOUT_SECONDS = 60  # a real form reads in milliseconds; a minute means something is wrong
 WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker: a runaway allocation fails there
 
@@ -44,14 +46,21 @@ def run_jobs(
     on_done: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
     """Run task(job) for every job in `workers` child processes (0: in this process)."""
-    if workers <= 0:
-        outcomes = []
-        for done, job in enumerate(jobs, 1):
-            outcomes.append(_run_here(task, job))
-            if on_done:
-                on_done(done)
-        return outcomes
-    return _Pool(task, workers).run(jobs, on_done)
+    if workers > 0 and jobs:
+        try:
+            return _Pool(task, workers).run(jobs, on_done)
+        except WorkersUnavailable:
+            pass  # no child process can start here: read in this process rather than not at all
+    outcomes = []
+    for done, job in enumerate(jobs, 1):
+        outcomes.append(_run_here(task, job))
+        if on_done:
+            on_done(done)
+    return outcomes
+
+
+class WorkersUnavailable(Exception):
+    """A worker process died or stalled before it could take any job."""
 
 
 def _run_here(task: Callable[[Job], object], job: Job) -> Outcome:
@@ -67,8 +76,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _worker_main(conn: Connection, task: Callable[[Job], object]) -> None:
-    """Child loop: receive a job, send back its outcome; exit on None."""
+    """Child loop: say ready, then receive a job, send back its outcome; exit on None."""
     _limit_memory()
+    conn.send(READY)
     while True:
         job = conn.recv()
         if job is None:
@@ -96,6 +106,16 @@ class _Worker:
         child.close()
         self.job: Job | None = None
         self.started = 0.0
+        self._await_ready()
+
+    def _await_ready(self) -> None:
+        try:
+            if self.conn.poll(START_TIMEOUT_SECONDS) and self.conn.recv() == READY:
+                return
+        except (EOFError, OSError):
+            pass
+        self.stop(kill=True)
+        raise WorkersUnavailable
 
     def give(self, job: Job) -> None:
         self.job, self.started = job, time.monotonic()
