@@ -30,10 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="报表助手：读取 inputs/ 中各村（社区）报表，校验、汇总，生成汇总表和工作总结。",
         epilog="命令：不写（默认）＝完整运行；forms＝生成下发用的标准表；check＝只校验不生成。",
     )
-    p.add_argument("command", nargs="?", default="run", choices=["run", "forms", "check"], help="要执行的命令")
+    p.add_argument(
+        "command", nargs="?", default="run", choices=["run", "forms", "check"], help="要执行的命令"
+    )
     p.add_argument("--inputs", type=Path, default=PROJECT_DIR / "inputs", help="村级报表所在文件夹")
     p.add_argument("--outputs", type=Path, default=PROJECT_DIR / "outputs", help="结果输出文件夹")
-    p.add_argument("--templates", type=Path, default=PROJECT_DIR / "templates", help="表单定义、名册、模板所在文件夹")
+    p.add_argument(
+        "--templates", type=Path, default=PROJECT_DIR / "templates", help="表单定义、名册、模板所在文件夹"
+    )
     p.add_argument("--as-of", type=_date, help="统计截止日期 YYYY-MM-DD（默认：各村最常见的统计截止日期）")
     p.add_argument("--strict", action="store_true", help="有任何错误即不生成汇总表和报告")
     p.add_argument("--json", action="store_true", help="在标准输出打印机器可读的运行结果")

@@ -33,18 +33,36 @@ CATALOGUE: dict[str, Kind] = {
         Kind("file-encrypted", _E, "文件已加密（设有打开密码），无法读取。请取消密码后重新报送。"),
         Kind("file-too-large", _E, "文件异常：{reason}，远超标准表的正常大小，已拒收。请用标准表重新填报。"),
         Kind("xml-unsafe", _E, "文件内部含有不安全的内容（{reason}），已拒收。请用标准表重新填报。"),
-        Kind("sheet-too-large", _E, "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。请用标准表重新填报。"),
+        Kind(
+            "sheet-too-large",
+            _E,
+            "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。请用标准表重新填报。",
+        ),
         Kind("wrong-file-type", _E, "文件类型为 {value}，不是 Excel 标准表。{advice}"),
         Kind("not-standard-form", _E, "不是标准表：{reason}。请使用县里下发的标准表填报。"),
-        Kind("reader-crashed", _E, "读取该文件时程序异常退出（{reason}），已跳过。请在 Excel 中另存为 .xlsx 后重新报送。"),
-        Kind("reader-timeout", _E, "读取该文件超过 {reason} 秒仍未完成，已跳过。请在 Excel 中另存为 .xlsx 后重新报送。"),
+        Kind(
+            "reader-crashed",
+            _E,
+            "读取该文件时程序异常退出（{reason}），已跳过。请在 Excel 中另存为 .xlsx 后重新报送。",
+        ),
+        Kind(
+            "reader-timeout",
+            _E,
+            "读取该文件超过 {reason} 秒仍未完成，已跳过。请在 Excel 中另存为 .xlsx 后重新报送。",
+        ),
         Kind("skipped-file", _I, "{reason}，已跳过。"),
-        Kind("superseded", _W, "{village}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。"),
+        Kind(
+            "superseded",
+            _W,
+            "{village}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",
+        ),
         # header fields
         Kind("missing-field", _E, "必填项「{label}」未填写。"),
         Kind("unknown-township", _E, "乡镇（街道）「{value}」不在名册中。{suggestion}"),
         Kind("unknown-village", _E, "「{value}」不在名册中{township}的村（社区）里。{suggestion}"),
-        Kind("bad-date", _E, "「{label}」的值「{value}」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。"),
+        Kind(
+            "bad-date", _E, "「{label}」的值「{value}」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。"
+        ),
         Kind("as-of-mismatch", _W, "统计截止日期为 {value}，与本次汇总的统计截止日期 {reason} 不一致。"),
         # metric fields
         Kind("not-a-number", _E, "「{label}」的值「{value}」不是数字。"),
@@ -55,8 +73,16 @@ CATALOGUE: dict[str, Kind] = {
         # ledger and highlights
         Kind("missing-category", _E, "问题台账第 {row} 行有问题描述但未填问题类别。"),
         Kind("bad-choice", _E, "「{label}」的值「{value}」不在可选项中（可选：{reason}）。"),
-        Kind("ledger-bad-date", _W, "问题台账第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。"),
-        Kind("ledger-count-mismatch", _W, "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。"),
+        Kind(
+            "ledger-bad-date",
+            _W,
+            "问题台账第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。",
+        ),
+        Kind(
+            "ledger-count-mismatch",
+            _W,
+            "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。",
+        ),
         Kind("too-many-rows", _E, "工作表「{sheet}」有 {value} 行，超过上限 {reason} 行，已拒收。"),
         Kind("text-cleaned", _W, "「{label}」中含有控制字符，已删除。"),
         Kind("text-truncated", _W, "「{label}」超过 {reason} 个字符，已截断。"),

@@ -160,7 +160,7 @@ def _build(raw: dict) -> FormSpec:
     _unique([f.match_label for f in all_fields], "字段标签")
     for role in ("township", "village", "as_of", "filled_on"):
         if not any(f.role == role for f in header):
-            raise ValueError(f"基本情况缺少 role = \"{role}\" 的字段")
+            raise ValueError(f'基本情况缺少 role = "{role}" 的字段')
     if raw["header"]["sheet"] != raw["metrics"]["sheet"]:
         raise ValueError("表头字段和指标须在同一工作表")
     ledger = _table(raw["ledger"], choices, ("category", "description", "deadline", "status"))
@@ -233,7 +233,7 @@ def _table(raw: dict, choices: dict, roles: tuple[str, ...]) -> TableSpec:
     present = {c.role for c in columns}
     for role in roles:
         if role not in present:
-            raise ValueError(f"{raw['sheet']} 缺少 role = \"{role}\" 的列")
+            raise ValueError(f'{raw["sheet"]} 缺少 role = "{role}" 的列')
     return TableSpec(str(raw["sheet"]), tuple(columns), int(raw.get("max_rows", 1000)))
 
 

@@ -36,7 +36,9 @@ class Intake:
 def discover(inputs: Path) -> list[Path]:
     """Every file under the inputs folder (sub-folders included), in a stable order."""
     inputs = Path(inputs)
-    return sorted((p for p in inputs.rglob("*") if p.is_file()), key=lambda p: p.relative_to(inputs).as_posix())
+    return sorted(
+        (p for p in inputs.rglob("*") if p.is_file()), key=lambda p: p.relative_to(inputs).as_posix()
+    )
 
 
 def display_name(path: Path, inputs: Path) -> str:

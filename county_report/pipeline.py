@@ -64,7 +64,9 @@ def run(
     )
     has_errors = any(f.is_error for f in findings)
     if not (options.check_only or (options.strict and has_errors)):
-        result = _write_outputs(result, counted, roster, spec, settings, options, report_date or date.today(), watch)
+        result = _write_outputs(
+            result, counted, roster, spec, settings, options, report_date or date.today(), watch
+        )
     return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
 
 
@@ -95,7 +97,9 @@ def _write_outputs(result, counted, roster, spec, settings, options, report_date
     wanted = outputs / f"{settings.report_title}.docx"
     report_path = render_report(context, options.templates / REPORT_TEMPLATE_FILE, wanted) or wanted
     watch.lap("report")
-    notices = [_renamed(p, want) for p, want in ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted))]
+    notices = [
+        _renamed(p, want) for p, want in ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted))
+    ]
     return replace(
         result, workbook_path=workbook_path, report_path=report_path, notices=tuple(n for n in notices if n)
     )

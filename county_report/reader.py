@@ -91,7 +91,9 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
     problems += [problem] if problem else []
     highlight_rows, problem = _table_rows(highlights, spec.highlights)
     problems += [problem] if problem else []
-    found = tuple(finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1])
+    found = tuple(
+        finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1]
+    )
     return RawForm(display_name, path, mtime, fields, ledger_rows, highlight_rows, found)
 
 

@@ -50,7 +50,9 @@ def validate_form(raw: RawForm, spec: FormSpec, roster: Roster) -> Submission:
     if not raw.findings:
         _cross_checks(raw, spec, metrics, ledger, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
-    return Submission(raw.file, raw.path, raw.mtime, header, metrics, ledger, highlights, tuple(out.items), cells)
+    return Submission(
+        raw.file, raw.path, raw.mtime, header, metrics, ledger, highlights, tuple(out.items), cells
+    )
 
 
 def _header(raw: RawForm, spec: FormSpec, roster: Roster, out: _Collector) -> dict[str, Any]:
@@ -139,19 +141,33 @@ def _column_value(cell: Cell | None, column, out: _Collector) -> Any:
     return text
 
 
-def _cross_checks(raw: RawForm, spec: FormSpec, metrics: dict, ledger: tuple[dict, ...], out: _Collector) -> None:
+def _cross_checks(
+    raw: RawForm, spec: FormSpec, metrics: dict, ledger: tuple[dict, ...], out: _Collector
+) -> None:
     _check_choices(raw, spec.ledger, ledger, out)
     for check in spec.checks:
         if check.kind == "not-greater":
             left, right = spec.field(check.left), spec.field(check.right)
-            if check.left in metrics and check.right in metrics and metrics[check.left] > metrics[check.right]:
+            if (
+                check.left in metrics
+                and check.right in metrics
+                and metrics[check.left] > metrics[check.right]
+            ):
                 shown = f"「{right.label}」（{_num(metrics[check.right])}）"
-                out.add("not-greater", raw.fields[check.left], left.label, value=_num(metrics[check.left]), reason=shown)
+                out.add(
+                    "not-greater",
+                    raw.fields[check.left],
+                    left.label,
+                    value=_num(metrics[check.left]),
+                    reason=shown,
+                )
         elif check.kind == "ledger-count" and check.metric in metrics:
             _ledger_count(raw, spec, check, metrics, ledger, out)
 
 
-def _ledger_count(raw, spec: FormSpec, check, metrics: dict, ledger: tuple[dict, ...], out: _Collector) -> None:
+def _ledger_count(
+    raw, spec: FormSpec, check, metrics: dict, ledger: tuple[dict, ...], out: _Collector
+) -> None:
     field: Field = spec.field(check.metric)
     status_key = spec.ledger.by_role("status").key
     rows = [r for r in ledger if not check.status or r.get(status_key) == check.status]
@@ -179,7 +195,13 @@ def _check_choices(raw: RawForm, table: TableSpec, rows: tuple[dict, ...], out: 
                 if row.get(description):
                     out.add("missing-category", cell, column.header, row=row["_row"])
             elif value not in column.choices:
-                out.add("bad-choice", cell, column.header, value=value or "（空）", reason="、".join(column.choices))
+                out.add(
+                    "bad-choice",
+                    cell,
+                    column.header,
+                    value=value or "（空）",
+                    reason="、".join(column.choices),
+                )
 
 
 def _num(value: int | float) -> str:

@@ -42,18 +42,50 @@ EXPECTED = [
     ("not-an-integer", "基本情况", "B10", "「参与走访干部」的值「12.5」不是整数。", False),
     ("blank-metric", "基本情况", "B13", "「走访企业」未填写，按 0 计算。", True),
     ("missing-field", "基本情况", "B5", "必填项「填报人」未填写。", False),
-    ("bad-date", "基本情况", "B7", "「填报日期」的值「十一月二十日」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。", False),
+    (
+        "bad-date",
+        "基本情况",
+        "B7",
+        "「填报日期」的值「十一月二十日」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。",
+        False,
+    ),
     ("unknown-township", "基本情况", "B3", "乡镇（街道）「城关真」不在名册中。是否应为「城关镇」？", False),
-    ("unknown-village", "基本情况", "B4", "「东凤村」不在名册中「城关镇」的村（社区）里。是否应为「东风村」？", False),
-    ("bad-choice", "问题台账", "G5", "「办理状态」的值「已办结」不在可选项中（可选：已解决、办理中、未启动）。", False),
+    (
+        "unknown-village",
+        "基本情况",
+        "B4",
+        "「东凤村」不在名册中「城关镇」的村（社区）里。是否应为「东风村」？",
+        False,
+    ),
+    (
+        "bad-choice",
+        "问题台账",
+        "G5",
+        "「办理状态」的值「已办结」不在可选项中（可选：已解决、办理中、未启动）。",
+        False,
+    ),
     ("missing-category", "问题台账", "B5", "问题台账第 5 行有问题描述但未填问题类别。", False),
-    ("ledger-bad-date", "问题台账", "F5", "问题台账第 5 行「办理时限」的值「年底前」不是有效日期，该问题不参与超期统计。", True),
-    ("ledger-count-mismatch", "基本情况", "B17", "问题台账中的问题共 3 条，与「梳理问题」填报的 4 不一致。", True),
+    (
+        "ledger-bad-date",
+        "问题台账",
+        "F5",
+        "问题台账第 5 行「办理时限」的值「年底前」不是有效日期，该问题不参与超期统计。",
+        True,
+    ),
+    (
+        "ledger-count-mismatch",
+        "基本情况",
+        "B17",
+        "问题台账中的问题共 3 条，与「梳理问题」填报的 4 不一致。",
+        True,
+    ),
     ("text-cleaned", "基本情况", "B5", "「填报人」中含有控制字符，已删除。", True),
 ]
 
 
-@pytest.mark.parametrize(("code", "sheet", "cell", "message", "accepted"), EXPECTED, ids=[e[0] for e in EXPECTED])
+@pytest.mark.parametrize(
+    ("code", "sheet", "cell", "message", "accepted"), EXPECTED, ids=[e[0] for e in EXPECTED]
+)
 def test_each_finding_names_sheet_cell_and_says_what_is_wrong(code, sheet, cell, message, accepted):
     sub, f = only(code)
     assert (f.file, f.sheet, f.cell, f.message) == (f"{code}.xlsx", sheet, cell, message)
@@ -68,12 +100,18 @@ def test_solved_greater_than_problems_is_an_error_at_the_solved_cell():
     assert (f.cell, f.message) == ("B18", "「已解决问题」（6）大于「梳理问题」（4），请核实。")
     assert f.severity is Severity.ERROR and not sub.accepted
     # the ledger disagreeing with 已解决问题 is reported too: every finding of a file, not the first
-    assert codes["ledger-count-mismatch"].message == "问题台账中状态为「已解决」的问题共 3 条，与「已解决问题」填报的 6 不一致。"
+    assert (
+        codes["ledger-count-mismatch"].message
+        == "问题台账中状态为「已解决」的问题共 3 条，与「已解决问题」填报的 6 不一致。"
+    )
 
 
 def test_a_workbook_that_is_not_the_form_says_which_sheets_are_missing():
     sub, f = only("not-standard-form")
-    assert f.message == "不是标准表：缺少工作表「基本情况」「问题台账」「典型事例」。请使用县里下发的标准表填报。"
+    assert (
+        f.message
+        == "不是标准表：缺少工作表「基本情况」「问题台账」「典型事例」。请使用县里下发的标准表填报。"
+    )
     assert not sub.accepted
 
 

@@ -19,9 +19,18 @@ def test_thousands_separator():
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("abc", "not-a-number"), (-3, "negative-number"), ("-3", "negative-number"), (12.5, "not-an-integer"),
-     ("12.5", "not-an-integer"), (True, "not-a-number"), (date(2026, 1, 1), "not-a-number"),
-     ("约120", "not-a-number"), ("120abc", "not-a-number"), ("nan", "not-a-number")],
+    [
+        ("abc", "not-a-number"),
+        (-3, "negative-number"),
+        ("-3", "negative-number"),
+        (12.5, "not-an-integer"),
+        ("12.5", "not-an-integer"),
+        (True, "not-a-number"),
+        (date(2026, 1, 1), "not-a-number"),
+        ("约120", "not-a-number"),
+        ("120abc", "not-a-number"),
+        ("nan", "not-a-number"),
+    ],
 )
 def test_bad_integers_name_their_problem(raw, code):
     assert parse_number(raw, unit="户") == (None, code)
@@ -40,8 +49,20 @@ def test_blank_is_no_value_and_no_code():
 
 @pytest.mark.parametrize(
     "raw",
-    [date(2026, 11, 20), datetime(2026, 11, 20, 9, 30), "2026-11-20", "2026/11/20", "2026年11月20日",
-     "20261120", 20261120, 46346, 46346.0, "２０２６年１１月２０日", "2026.11.20", "2026-11-20 00:00:00"],
+    [
+        date(2026, 11, 20),
+        datetime(2026, 11, 20, 9, 30),
+        "2026-11-20",
+        "2026/11/20",
+        "2026年11月20日",
+        "20261120",
+        20261120,
+        46346,
+        46346.0,
+        "２０２６年１１月２０日",
+        "2026.11.20",
+        "2026-11-20 00:00:00",
+    ],
 )
 def test_every_date_form(raw):
     assert parse_date(raw) == date(2026, 11, 20)
@@ -62,4 +83,8 @@ def test_clean_text_removes_control_characters_and_cuts_at_excel_limit():
 
 def test_cell_address():
     assert [cell_address(0, 0), cell_address(4, 1), cell_address(9, 26), cell_address(0, 16383)] == [
-        "A1", "B5", "AA10", "XFD1"]
+        "A1",
+        "B5",
+        "AA10",
+        "XFD1",
+    ]

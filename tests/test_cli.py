@@ -1,0 +1,158 @@
+"""The command line through its real entry: messages a clerk sees, --json, exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FINDING_FIXTURES, ROOT
+
+from county_report.cli import main, run_summary
+from county_report.model import RunOptions
+from county_report.pipeline import run
+
+
+def args(county, *extra) -> list[str]:
+    return [
+        "--inputs",
+        str(county["inputs"]),
+        "--outputs",
+        str(county["outputs"]),
+        "--templates",
+        str(county["templates"]),
+        "--workers",
+        "0",
+        *extra,
+    ]
+
+
+def test_check_json_equals_the_library_findings(small_county, capsys):
+    code = main(["check", "--json", *args(small_county)])
+    printed = json.loads(capsys.readouterr().out)
+    options = RunOptions(
+        small_county["inputs"], small_county["outputs"], small_county["templates"], check_only=True
+    )
+    library = run(options)
+    assert printed["findings"] == [f.as_dict() for f in library.findings]
+    assert printed == json.loads(json.dumps(run_summary(library), ensure_ascii=False))
+    assert code == 1 and printed["退出码"] == 1
+    assert not small_county["outputs"].exists()  # check writes nothing
+
+
+def test_check_prints_a_table_and_the_summary_a_clerk_reads(small_county, capsys):
+    code = main(["check", *args(small_county)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "「走访农户」的值「三百户」不是数字。" in out
+    assert "城关镇-东风村（第二份）.xlsx" in out and "B11" in out
+    assert "读取文件 2 个：采用 1 个，拒收 1 个，被取代 0 个；跳过 0 个。" in out
+    assert "已报村（社区）1 个 / 应报 3 个，未报 2 个。" in out
+
+
+def test_all_valid_exits_0_and_writes_both_outputs(small_county, capsys):
+    (small_county["inputs"] / "城关镇-东风村（第二份）.xlsx").unlink()
+    code = main(args(small_county))
+    out = capsys.readouterr().out
+    assert code == 0
+    written = sorted(p.name for p in small_county["outputs"].iterdir())
+    assert written == ["汇总表.xlsx", "示例县“大走访”活动工作总结.docx"]
+    assert f"汇总表：{small_county['outputs'] / '汇总表.xlsx'}" in out
+
+
+def test_strict_with_an_error_writes_nothing_and_exits_1(small_county, capsys):
+    code = main(["--strict", *args(small_county)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert not small_county["outputs"].exists() or not any(small_county["outputs"].iterdir())
+    assert "因存在错误且使用了 --strict，未生成汇总表和报告。" in out
+
+
+def test_errors_without_strict_still_write_and_exit_1(small_county, capsys):
+    assert main(args(small_county)) == 1
+    assert (small_county["outputs"] / "汇总表.xlsx").is_file()
+
+
+def test_missing_roster_is_a_configuration_error_exit_2(small_county, capsys):
+    (small_county["templates"] / "名册.xlsx").unlink()
+    assert main(args(small_county)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("配置有误：找不到名册文件：") and "Traceback" not in err
+
+
+def test_bad_as_of_is_a_usage_error_in_chinese(small_county, capsys):
+    assert _exit_code(lambda: main(["--as-of", "11/20", *args(small_county)])) == 2
+    assert "「11/20」不是 YYYY-MM-DD 格式的日期" in capsys.readouterr().err
+
+
+def test_missing_inputs_folder_exit_2(small_county, capsys):
+    shutil.rmtree(small_county["inputs"])
+    assert main(args(small_county)) == 2
+    assert "找不到村级报表文件夹" in capsys.readouterr().err
+
+
+def test_lock_and_hidden_files_are_skipped_and_listed(small_county, capsys):
+    shutil.copy(FINDING_FIXTURES / "good.xlsx", small_county["inputs"] / "~$城关镇-东风村.xlsx")
+    shutil.copy(FINDING_FIXTURES / "good.xlsx", small_county["inputs"] / ".隐藏.xlsx")
+    main(["check", "--json", *args(small_county)])
+    printed = json.loads(capsys.readouterr().out)
+    skipped = [f for f in printed["findings"] if f["code"] == "skipped-file"]
+    assert sorted(f["file"] for f in skipped) == [".隐藏.xlsx", "~$城关镇-东风村.xlsx"]
+    assert printed["跳过"] == 2 and printed["读取文件数"] == 2
+
+
+def test_the_duplicate_village_rule_names_the_superseded_file(small_county, capsys):
+    first = small_county["inputs"] / "城关镇-东风村（第二份）.xlsx"
+    shutil.copy(FINDING_FIXTURES / "blank-metric.xlsx", first)  # same village, accepted, same 填报日期
+    os.utime(first, (1_700_000_000, 1_700_000_000))  # older file time: loses the tie
+    main(["check", "--json", *args(small_county)])
+    printed = json.loads(capsys.readouterr().out)
+    superseded = [f for f in printed["findings"] if f["code"] == "superseded"]
+    assert [f["file"] for f in superseded] == ["城关镇-东风村（第二份）.xlsx"]
+    assert "已被「城关镇-东风村.xlsx」取代" in superseded[0]["message"]
+    assert printed["被取代"] == 1 and printed["采用"] == 1
+
+
+def test_inputs_are_never_modified(small_county):
+    before = _hashes(small_county["inputs"])
+    main(args(small_county))
+    assert _hashes(small_county["inputs"]) == before
+
+
+def test_real_entry_point_runs_in_a_fresh_interpreter(small_county):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run_report.py"), "check", *args(small_county)[:-2]],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "读取文件 2 个：采用 1 个，拒收 1 个" in proc.stdout
+    assert proc.stderr == ""
+
+
+def test_help_is_chinese_and_imports_nothing_heavy():
+    code = "import sys, runpy; sys.argv=['run_report.py','--help']\ntry:\n runpy.run_path('run_report.py', run_name='__main__')\nexcept SystemExit: pass\nprint(sorted(m for m in ('pandas','docx','docxtpl','openpyxl','xlwings','python_calamine') if m in sys.modules))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=ROOT
+    )
+    assert "统计截止日期" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _exit_code(call) -> int:
+    try:
+        return call()
+    except SystemExit as exc:
+        return exc.code
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }

@@ -1,0 +1,53 @@
+"""A file that kills or hangs its reader costs that file only; the rest of the run goes on."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from county_report import workers
+from county_report.workers import Job, run_jobs
+
+
+class Misbehave:
+    """A task that aborts the process on 'abort', hangs on 'hang', raises on 'raise'."""
+
+    def __call__(self, job: Job):
+        if job.display_name == "abort":
+            os.abort()  # what calamine does on a huge grid: SIGABRT, uncatchable
+        if job.display_name == "hang":
+            time.sleep(3600)
+        if job.display_name == "raise":
+            raise ValueError("坏文件")
+        return job.display_name.upper()
+
+
+def jobs(*names: str) -> list[Job]:
+    return [Job(i, Path(n), n) for i, n in enumerate(names)]
+
+
+def test_a_dead_worker_marks_only_its_file_and_the_rest_continue():
+    outcomes = run_jobs(jobs("a", "abort", "b", "c", "abort", "d"), Misbehave(), workers=2)
+    assert [o.value for o in outcomes] == ["A", None, "B", "C", None, "D"]
+    assert [o.failure for o in outcomes] == ["", "crashed", "", "", "crashed", ""]
+
+
+def test_an_exception_is_that_file_s_failure_in_both_modes():
+    for n in (0, 1):
+        outcomes = run_jobs(jobs("a", "raise", "b"), Misbehave(), workers=n)
+        assert [o.failure for o in outcomes] == ["", "exception", ""]
+        assert outcomes[1].detail == "ValueError: 坏文件"
+
+
+def test_a_hanging_file_times_out(monkeypatch):
+    monkeypatch.setattr(workers, "FILE_TIMEOUT_SECONDS", 2)
+    outcomes = run_jobs(jobs("a", "hang", "b"), Misbehave(), workers=1)
+    assert [o.failure for o in outcomes] == ["", "timeout", ""]
+    assert [o.value for o in outcomes] == ["A", None, "B"]
+
+
+def test_results_keep_input_order_whatever_finishes_first():
+    names = [f"f{i}" for i in range(25)]
+    outcomes = run_jobs(jobs(*names), Misbehave(), workers=2)
+    assert [o.value for o in outcomes] == [n.upper() for n in names]
