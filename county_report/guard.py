@@ -1,0 +1,269 @@
+"""Cheap checks on every input file before any spreadsheet library opens it.
+
+Why: python-calamine aborts the whole process (an uncatchable Rust allocation failure) on a
+5 KB .xlsx holding one cell at XFD1048576, every reader inflates zip bombs, and XML parsers
+expand entities. So the bytes are checked here first: the extension and magic number, the zip
+directory's sizes, every member inflated in bounded chunks (which also verifies its CRC),
+every XML prolog, and every cell address of every worksheet.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+import zlib
+from pathlib import Path
+
+from .findings import Finding, finding
+from .sheetscan import CHUNK, MAX_COLS, MAX_ROWS, SheetTooLarge, XmlUnsafe, biff_scan, scanner_for, xml_prolog
+
+__all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen_file"]
+
+MAX_FILE_BYTES = 20 * 2**20  # a filled form is ~20 KB; 20 MB still allows pasted photos
+MAX_MEMBERS = 1000  # a form has ~10 zip members
+MAX_MEMBER_BYTES = 50 * 2**20  # inflated size of any one member
+MAX_INFLATED_BYTES = 100 * 2**20  # inflated size of all members together
+MAX_RATIO = 200  # XML deflates 5–20×, a styled empty grid ~100×; bombs ~1000×
+RATIO_FLOOR = 2**20  # the ratio only matters for members over 1 MB
+
+ACCEPTED = {".xlsx", ".xlsm", ".xls", ".ods"}
+_ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+SAVE_AS = "请在 WPS/Excel 中“另存为” .xlsx 格式后重新报送。"
+NOT_WORD = "请报送 Excel 标准表而不是 Word/PDF 文档。"
+NOT_PHOTO = "请报送 Excel 标准表，不要拍照或截图。"
+UNZIP = "请解压后报送其中的 Excel 标准表。"
+_WRONG_TYPES: dict[str, tuple[str, str]] = {
+    **dict.fromkeys([".et", ".ett"], ("WPS 表格（.et）", SAVE_AS)),
+    **dict.fromkeys([".csv", ".txt", ".tsv"], ("文本文件", SAVE_AS)),
+    **dict.fromkeys([".xlsb", ".xlt", ".xltx", ".xltm", ".ots", ".numbers"], ("非标准的表格格式", SAVE_AS)),
+    **dict.fromkeys([".htm", ".html", ".mht", ".mhtml", ".xml"], ("网页或 XML 文件", SAVE_AS)),
+    **dict.fromkeys([".doc", ".docx", ".wps", ".rtf", ".odt"], ("Word/WPS 文字文档", NOT_WORD)),
+    **dict.fromkeys([".pdf", ".ofd"], ("PDF 文档", NOT_WORD)),
+    **dict.fromkeys([".ppt", ".pptx", ".dps"], ("演示文稿", NOT_WORD)),
+    **dict.fromkeys(
+        [".jpg", ".jpeg", ".png", ".gif", ".bmp", ".heic", ".webp", ".tif", ".tiff"], ("图片", NOT_PHOTO)
+    ),
+    **dict.fromkeys([".zip", ".rar", ".7z"], ("压缩包", UNZIP)),
+}
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
+
+
+class _Rejected(Exception):
+    """Carries the finding out of nested checks; never escapes this module."""
+
+    def __init__(self, found: Finding) -> None:
+        super().__init__(found.message)
+        self.finding = found
+
+
+def classify(path: Path) -> str | None:
+    """Why this file is skipped without a read (lock, temporary, hidden or system file), or None."""
+    name = path.name
+    if name.startswith("~$"):
+        return "Office 临时锁文件（表格正在打开时自动生成）"
+    if name.startswith("~"):
+        return "临时文件"
+    if name.startswith(".") or _hidden_on_windows(path):
+        return "隐藏文件"
+    if name.lower() in _SYSTEM_FILES:
+        return "系统文件"
+    if path.is_dir():
+        return "文件夹（子文件夹中的文件不读取）"
+    return None
+
+
+def _hidden_on_windows(path: Path) -> bool:
+    try:
+        attrs = getattr(os.stat(path), "st_file_attributes", 0)
+    except OSError:
+        return False
+    return bool(attrs & (stat.FILE_ATTRIBUTE_HIDDEN | stat.FILE_ATTRIBUTE_SYSTEM))
+
+
+def screen_file(path: Path, display_name: str) -> Finding | None:
+    """A rejection finding if the file must not reach a spreadsheet reader, else None."""
+    try:
+        _screen(path, display_name)
+    except _Rejected as rejected:
+        return rejected.finding
+    except OSError as exc:
+        return finding("file-corrupt", file=display_name, reason=f"无法读取文件：{exc.strerror or exc}")
+    return None
+
+
+def _screen(path: Path, name: str) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in ACCEPTED:
+        kind, advice = _WRONG_TYPES.get(suffix, (f"“{suffix or '无扩展名'}”", SAVE_AS))
+        _reject("wrong-file-type", name, value=f"{kind}", advice=advice)
+    size = path.stat().st_size
+    if size == 0:
+        _reject("file-corrupt", name, reason="文件为空，大小为 0 字节")
+    if size > MAX_FILE_BYTES:
+        _reject(
+            "file-too-large",
+            name,
+            reason=f"文件大小 {size / 2**20:.1f} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB",
+        )
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(_ZIP_MAGIC):
+        _screen_zip(path, name)
+    elif head.startswith(_OLE_MAGIC):
+        _screen_ole(path, name)
+    else:
+        _unrecognised(head, name)
+
+
+def _reject(code: str, name: str, **details: object) -> None:
+    raise _Rejected(finding(code, file=name, **details))
+
+
+def _unrecognised(head: bytes, name: str) -> None:
+    """The file is neither zip nor OLE: say what it is when that is recognisable."""
+    low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if low.startswith(b"%pdf"):
+        _reject("wrong-file-type", name, value="PDF 文档", advice=NOT_WORD)
+    if low.startswith(b"{\\rtf"):
+        _reject("wrong-file-type", name, value="Word 文档（RTF）", advice=NOT_WORD)
+    if low.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8", b"bm")):
+        _reject("wrong-file-type", name, value="图片", advice=NOT_PHOTO)
+    if low.startswith((b"rar!", b"7z\xbc\xaf")):
+        _reject("wrong-file-type", name, value="压缩包", advice=UNZIP)
+    if low.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table", b"mime-version")):
+        _reject("wrong-file-type", name, value="网页或 XML 文件（扩展名虽为 Excel）", advice=SAVE_AS)
+    if low and _looks_like_text(head):
+        _reject("wrong-file-type", name, value="文本文件（扩展名虽为 Excel）", advice=SAVE_AS)
+    reason = "压缩结构不完整" if head.startswith(b"PK") else "文件内容无法识别，不是 Excel 文件"
+    _reject("file-corrupt", name, reason=reason)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return all(ch.isprintable() or ch in "\t\r\n" for ch in text[:-4])
+    return False
+
+
+def _screen_zip(path: Path, name: str) -> None:
+    """Directory caps first (nothing inflated), then every member inflated in bounded chunks."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            _check_directory(infos, name)
+            try:
+                for info in infos:
+                    _scan_member(zf, info)
+            except SheetTooLarge as big:
+                sheet = big.sheet or _xlsx_sheet_name(zf, big.part)
+                _reject("sheet-too-large", name, sheet=sheet, cell=big.cell, reason=big.reason)
+    except XmlUnsafe as unsafe:
+        _reject("xml-unsafe", name, reason=unsafe.reason)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        _reject("file-corrupt", name, reason=_zip_error_reason(exc))
+
+
+def _zip_error_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "CRC" in text:
+        return "内部数据校验失败"
+    if "not a zip file" in text or "truncated" in text.lower():
+        return "压缩结构不完整，可能未完整下载或传输"
+    return "压缩数据错误"
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Reject from the central directory alone: member count, declared sizes and ratios."""
+    if len(infos) > MAX_MEMBERS:
+        _reject("file-too-large", name, reason=f"内含 {len(infos)} 个部件，超过上限 {MAX_MEMBERS}")
+    names = {info.filename for info in infos}
+    if "word/document.xml" in names:
+        _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
+    if "ppt/presentation.xml" in names:
+        _reject("wrong-file-type", name, value="演示文稿（扩展名虽为 Excel）", advice=NOT_WORD)
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            _reject("file-encrypted", name)
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_BYTES or (info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+            _reject("file-too-large", name, reason=_inflated(info.file_size, info.compress_size))
+    if total > MAX_INFLATED_BYTES:
+        _reject(
+            "file-too-large",
+            name,
+            reason=f"解压后共 {total / 2**20:.0f} MB，超过上限 {MAX_INFLATED_BYTES // 2**20} MB",
+        )
+
+
+def _inflated(size: int, packed: int) -> str:
+    return f"内部一个部件压缩后 {packed / 2**10:.0f} KB、解压后 {size / 2**20:.0f} MB（压缩炸弹）"
+
+
+def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Inflate one member in CHUNK pieces; zipfile stops at the declared size and checks the CRC."""
+    with zf.open(info) as fh:
+        chunk = fh.read(CHUNK)
+        root = xml_prolog(chunk, full=len(chunk) < CHUNK)
+        scanner = scanner_for(root, info.filename, chunk)
+        while chunk:
+            if scanner is not None:
+                scanner.feed(chunk)
+            chunk = fh.read(CHUNK)
+
+
+def _xlsx_sheet_name(zf: zipfile.ZipFile, part: str) -> str:
+    """The tab name of a worksheet part, via xl/workbook.xml and its rels (regexes, no parser)."""
+    import html
+    import re
+
+    try:
+        book = zf.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, zlib.error):
+        return part
+    targets = {}
+    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
+        if rid and target:
+            targets[rid.group(1)] = target.group(1).lstrip("/").removeprefix("xl/")
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        sheet, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r':id="([^"]*)"', tag)
+        if sheet and rid and part.removeprefix("xl/") == targets.get(rid.group(1)):
+            return html.unescape(sheet.group(1))
+    return part
+
+
+def _screen_ole(path: Path, name: str) -> None:
+    """An OLE container: encrypted OOXML, a Word .doc, or a BIFF .xls whose cells are checked."""
+    try:
+        import olefile
+    except ImportError:  # without olefile the reader decides
+        return
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                _reject("file-encrypted", name)
+            if ole.exists("WordDocument"):
+                _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
+            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+            if stream is None:
+                _reject("file-corrupt", name, reason="不是 Excel 文件")
+            data = ole.openstream(stream).read()
+    except _Rejected:
+        raise
+    except Exception:  # olefile raises many kinds on malformed containers; all mean corrupt
+        _reject("file-corrupt", name, reason="文件结构已损坏")
+    verdict = biff_scan(data)
+    if verdict == "encrypted":
+        _reject("file-encrypted", name)
+    if isinstance(verdict, SheetTooLarge):
+        _reject("sheet-too-large", name, sheet=verdict.sheet, cell=verdict.cell, reason=verdict.reason)

@@ -1,0 +1,308 @@
+"""Streaming checks on a file's inner parts: XML prologs and the extent of every worksheet.
+
+Used by guard.py on bytes inflated in bounded chunks, so nothing here builds a tree or a grid:
+regexes over tags, a running cell position, and a stop at the first address beyond the caps.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MAX_ROWS = 20_000  # the ledger is the longest sheet; no village has 20,000 problems
+MAX_COLS = 200  # the widest sheet has 8 columns; 200 leaves room for notes (column GR)
+CHUNK = 64 * 2**10  # bytes inflated at a time; also the longest XML prolog accepted
+_EXCEL_ROWS, _EXCEL_COLS = 1_048_576, 16_384
+_ENCODINGS = {
+    "utf-8",
+    "utf8",
+    "utf-16",
+    "utf-16le",
+    "utf-16be",
+    "us-ascii",
+    "ascii",
+    "gbk",
+    "gb2312",
+    "gb18030",
+}
+_SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet"}
+
+
+class XmlUnsafe(Exception):
+    """An XML part declares a DTD or entities, or hides its prolog; `reason` is Chinese."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class SheetTooLarge(Exception):
+    """A worksheet reaches beyond MAX_ROWS × MAX_COLS; `sheet` may be empty (then see `part`)."""
+
+    part: str
+    sheet: str
+    cell: str
+    reason: str
+
+
+def _decoder(first: bytes) -> Callable[[bytes], str]:
+    """Bytes → text that keeps ASCII markup intact: UTF-16/32 decoded, anything else as latin-1."""
+    if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in first[:4]:
+        order = "utf-16-be" if first[:1] == b"\x00" or first[:2] == b"\xfe\xff" else "utf-16-le"
+        incremental = codecs.getincrementaldecoder(order)("replace")
+        return lambda chunk: incremental.decode(chunk).replace("\x00", "").replace("\ufeff", "")
+    return lambda chunk: chunk.decode("latin-1")
+
+
+def xml_prolog(first: bytes, *, full: bool) -> str | None:
+    """The root element's local name if `first` starts an XML part, None if it is not XML.
+
+    Raises XmlUnsafe on <!DOCTYPE>/<!ENTITY> (entity bombs, external entities), on an encoding
+    that could disguise them, and on a prolog longer than one chunk. `full`: the whole part.
+    """
+    text = _decoder(first)(first).lstrip("\ufeff \t\r\n")
+    if not text.startswith("<"):
+        return None
+    at = 0
+    while (at := text.find("<", at)) >= 0:
+        if text.startswith("<?", at):
+            _check_declaration(text, at)
+            at = text.find("?>", at)
+            end = 2
+        elif text.startswith("<!--", at):
+            at, end = text.find("-->", at), 3
+        elif text.startswith("<!", at):
+            raise XmlUnsafe("含有 DOCTYPE/ENTITY 实体声明")
+        else:
+            name = re.match(r"[^\s/>]*", text[at + 1 : at + 200]).group(0)
+            return name.rpartition(":")[2]
+        if at < 0:
+            break
+        at += end
+    if not full:
+        raise XmlUnsafe("XML 文件头过长")
+    return None
+
+
+def _check_declaration(text: str, at: int) -> None:
+    if not text.startswith("<?xml", at):
+        return
+    found = re.match(r"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']", text[at : at + 400])
+    if found and found.group(1).strip().lower() not in _ENCODINGS:
+        raise XmlUnsafe(f"使用了不支持的字符编码 {found.group(1)[:20]}")
+
+
+def scanner_for(root: str | None, part: str, first: bytes) -> _TagScan | None:
+    """The extent scanner for a worksheet (xlsx) or content.xml (ods) part, else None."""
+    if root in _SHEET_ROOTS:
+        return XlsxSheetScan(part, _decoder(first))
+    if root == "document-content":
+        return OdsContentScan(part, _decoder(first))
+    return None
+
+
+_ATTRS = r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"  # attribute values may legally contain '>'
+
+
+class _TagScan:
+    """Feeds chunks, runs `tag()` on each complete start tag matching TAG, keeps the rest."""
+
+    TAG: re.Pattern[str]
+
+    def __init__(self, part: str, decode: Callable[[bytes], str]) -> None:
+        self.part, self.decode, self.carry = part, decode, ""
+        self.row = self.col = 0
+        self.sheet = ""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self.carry + self.decode(chunk)
+        lt = text.rfind("<")
+        cut = lt if lt > text.rfind(">") else len(text)
+        self.scan(text, cut)
+        self.carry = text[cut:]
+
+    def scan(self, text: str, end: int) -> None:
+        for match in self.TAG.finditer(text, 0, end):
+            self.tag(match.group(1), match.group(2))
+
+    def tag(self, name: str, attrs: str) -> None:
+        """Update the position from one start tag; raise SheetTooLarge beyond the caps."""
+
+    def check(self, row: int, col: int, where: str, what: str = "单元格") -> None:
+        if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
+            reason = f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
+            raise SheetTooLarge(self.part, self.sheet, where[:40], reason)
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    if len(re.findall(rf"(?:^|\s){name}\s*=", attrs)) > 1:
+        return "?"  # a duplicated attribute: readers differ on which wins, so neither is trusted
+    found = re.search(rf"(?:^|\s){name}\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", attrs)
+    if found is None:
+        return None
+    value = found.group(1) if found.group(1) is not None else found.group(2)
+    return _unescape_refs(value).strip()
+
+
+def _unescape_refs(value: str) -> str:
+    """Numeric character references in an attribute (&#88;FD1 is XFD1 to a parser)."""
+    if "&" not in value:
+        return value
+
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(2), 16) if m.group(1) else int(m.group(2))
+        return chr(code) if code < 0x110000 else "?"
+
+    return re.sub(r"&#(x?)([0-9a-fA-F]{1,8});", char, value)
+
+
+def _cell_ref(ref: str) -> tuple[int | None, int | None]:
+    """(row, col) of an A1 reference, None for a missing part; letters counted as calamine does."""
+    found = re.fullmatch(r"\$?([A-Za-z]{0,4})\$?(\d{0,8})", ref)
+    if found is None:
+        return _EXCEL_ROWS * 10, _EXCEL_COLS * 10  # unparseable: treat as out of range
+    col = 0
+    for ch in found.group(1):
+        col = col * 26 + ord(ch) - 64  # lower case counts larger, as in a byte-wise parser
+    return (int(found.group(2)) if found.group(2) else None), (col or None)
+
+
+_P = r"<(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix on a tag
+_C_PLAIN = re.compile(r'<c\s[^>]*?\br="([A-Z]{1,3})([1-9]\d{0,6})"(?![^>]*\sr\s*=)')
+_CELL_OR_ROW = re.compile(r"<(c|row)[\s/>]")
+_ROW_PLAIN = re.compile(r'<row\s[^>]*?\br="([1-9]\d{0,6})"(?![^>]*\sr\s*=)')
+_RANGES = re.compile(_P + r"(dimension|mergeCell|hyperlink)(?=[\s/>])" + _ATTRS + ">")
+_LAST_CELL = re.compile(r"(?s).*" + _P + r"(row|c)(?=[\s/>])([^>]*)>")
+
+
+class XlsxSheetScan(_TagScan):
+    """Tracks the position of every cell (explicit `r` or implied) and every range reference."""
+
+    TAG = re.compile(_P + r"(row|c|dimension|mergeCell|hyperlink)(?=[\s/>])" + _ATTRS + ">")
+
+    def scan(self, text: str, end: int) -> None:
+        """Bulk regexes when every cell and row carries a plain in-range `r`, else tag by tag."""
+        text = text[:end]
+        if not self._all_plain_and_small(text):
+            super().scan(text, len(text))
+            return
+        for match in _RANGES.finditer(text):
+            self.tag(match.group(1), match.group(2))
+        last = _LAST_CELL.match(text)
+        if last:  # carry the position into the next chunk
+            self.tag(last.group(1), last.group(2))
+
+    @staticmethod
+    def _all_plain_and_small(text: str) -> bool:
+        # With no ' and every '>' closing a '<', `[^>]*` spans exactly one tag and no value can
+        # hide a fake r="…"; prefixed tags (x:c) go the slow way.
+        if "'" in text or ":c" in text or ":row" in text or text.count("<") != text.count(">"):
+            return False
+        cells, rows = _C_PLAIN.findall(text), _ROW_PLAIN.findall(text)
+        starts = _CELL_OR_ROW.findall(text)
+        if len(cells) != starts.count("c") or len(rows) != len(starts) - len(cells):
+            return False
+        if max(map(int, rows), default=0) > MAX_ROWS or max((int(d) for _, d in cells), default=0) > MAX_ROWS:
+            return False
+        return all(_cell_ref(letters)[1] <= MAX_COLS for letters in {c for c, _ in cells})
+
+    def tag(self, name: str, attrs: str) -> None:
+        r = _attr(attrs, "r")
+        if name == "row":
+            row, _ = _cell_ref(r) if r else (self.row + 1, None)
+            self.row, self.col = row if row is not None else _EXCEL_ROWS * 10, 0
+        elif name == "c":
+            row, col = _cell_ref(r) if r else (None, self.col + 1)
+            self.row = row if row is not None else self.row
+            self.col = col if col is not None else _EXCEL_COLS * 10
+            if not attrs.rstrip().endswith("/"):  # an empty styled cell holds no value
+                self.check(self.row, self.col, r or a1(self.row, self.col))
+        else:
+            ref = _attr(attrs, "ref") or ""
+            for end in ref.split(":")[:2] if ref else []:
+                row, col = _cell_ref(end)
+                self.check(row or _EXCEL_ROWS, col or _EXCEL_COLS, ref, what="声明的范围")
+
+
+def a1(row: int, col: int) -> str:
+    """An A1-style address for a message (large values stay readable)."""
+    letters = ""
+    while col > 0 and len(letters) < 6:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def _text(raw: str) -> str:
+    """A name from latin-1-decoded UTF-8 bytes back to text, entities resolved."""
+    try:
+        raw = raw.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # already real text (the part was UTF-16)
+        pass
+    return html.unescape(raw)
+
+
+def _count(attrs: str, name: str) -> int:
+    value = _attr(attrs, name)
+    return int(value) if value and value.isdigit() and len(value) < 9 else (1 if not value else 10**9)
+
+
+class OdsContentScan(_TagScan):
+    """Rows and cells with their repeat counts; only non-empty cells extend a sheet (as in calamine)."""
+
+    TAG = re.compile(
+        r"<(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])" + _ATTRS + ">"
+    )
+
+    def tag(self, name: str, attrs: str) -> None:
+        if name == "table":
+            self.sheet, self.row = _text(_attr(attrs, "table:name") or ""), 0
+        elif name == "table-row":
+            self.first_row = self.row + 1
+            self.row += _count(attrs, "table:number-rows-repeated")
+            self.col = 0
+        else:
+            self.col += _count(attrs, "table:number-columns-repeated")
+            empty = attrs.rstrip().endswith("/") and "value-type" not in attrs
+            if not empty:
+                self.check(self.row, self.col, a1(self.row, self.col))
+
+
+_CELL_RECORDS = {0x00FD, 0x0203, 0x027E, 0x0006, 0x0205, 0x0204, 0x00D6}  # LABELSST NUMBER RK …
+_FILEPASS, _BOUNDSHEET, _BOF, _MULRK = 0x002F, 0x0085, 0x0809, 0x00BD
+
+
+def biff_scan(data: bytes) -> str | SheetTooLarge | None:
+    """ "encrypted" if the BIFF workbook stream has FILEPASS, a SheetTooLarge for a far cell, else None."""
+    names: list[str] = []
+    substream, pos = 0, 0
+    while pos + 4 <= len(data):
+        rtype, size = struct.unpack_from("<HH", data, pos)
+        body, pos = data[pos + 4 : pos + 4 + size], pos + 4 + size
+        if rtype == _FILEPASS and substream <= 1:
+            return "encrypted"
+        if rtype == _BOUNDSHEET and len(body) > 8:
+            names.append(_boundsheet_name(body))
+        elif rtype == _BOF:
+            substream += 1
+        elif (rtype in _CELL_RECORDS or rtype == _MULRK) and len(body) >= 6:
+            row, col = struct.unpack_from("<HH", body)
+            col = struct.unpack_from("<H", body, len(body) - 2)[0] if rtype == _MULRK else col
+            if row + 1 > MAX_ROWS or col + 1 > MAX_COLS:
+                sheet = names[substream - 2] if 0 <= substream - 2 < len(names) else ""
+                where = a1(row + 1, col + 1)
+                return SheetTooLarge(
+                    "", sheet, where, f"单元格 {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
+                )
+    return None
+
+
+def _boundsheet_name(body: bytes) -> str:
+    length, flags = body[6], body[7]
+    raw = body[8 : 8 + length * (2 if flags & 1 else 1)]
+    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")

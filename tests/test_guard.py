@@ -1,0 +1,262 @@
+"""The file-level defences: every hostile kind is rejected by name before any reader opens it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import hostile
+import pytest
+
+from county_report import guard
+from county_report.guard import classify, screen_file
+
+
+def screened(path: Path):
+    return screen_file(path, path.name)
+
+
+def assert_rejected(path: Path, code: str, words: str) -> None:
+    found = screened(path)
+    assert found is not None, f"{path.name} passed the guard"
+    assert (found.code, found.file) == (code, path.name)
+    assert words in found.message
+
+
+# --- files that must pass ------------------------------------------------------------------
+
+
+def test_normal_workbook_passes(tmp_path):
+    assert screened(hostile.good_workbook(tmp_path / "东村.xlsx")) is None
+
+
+def test_xlsm_passes_guard_and_keeps_its_macro_inert(tmp_path):
+    path = hostile.xlsm_with_macro(tmp_path)
+    assert "xl/vbaProject.bin" in zipfile.ZipFile(path).namelist()
+    assert screened(path) is None
+
+
+def test_valid_workbook_that_is_not_the_form_is_left_to_the_reader(tmp_path):
+    assert screened(hostile.not_standard_form(tmp_path)) is None
+
+
+def test_ods_with_libreoffice_trailing_repeats_passes(tmp_path):
+    assert screened(hostile.ods_workbook(tmp_path / "东村.ods")) is None
+
+
+def test_xls_passes(tmp_path):
+    pytest.importorskip("xlwt")
+    assert screened(hostile.xls_workbook(tmp_path / "东村.xls")) is None
+
+
+def test_styled_empty_cells_far_away_are_not_data(tmp_path):
+    src = hostile.good_workbook(tmp_path / "_b.xlsx")
+    cell = b'<row r="1048576"><c r="XFD1048576" s="0"/></row>'
+    path = hostile.patched(
+        src, tmp_path / "格式.xlsx", {hostile.SHEET: lambda d: hostile._append_cell(d, cell)}
+    )
+    assert screened(path) is None
+
+
+# --- broken, encrypted, oversized ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("builder", "words"),
+    [
+        (hostile.empty_file, "文件为空"),
+        (hostile.truncated_zip, "压缩结构不完整"),
+        (hostile.random_bytes, "无法识别"),
+    ],
+)
+def test_broken_files_are_corrupt(tmp_path, builder, words):
+    assert_rejected(builder(tmp_path), "file-corrupt", "文件已损坏")
+    assert words in screened(builder(tmp_path)).message
+
+
+def test_encrypted_ooxml(tmp_path):
+    pytest.importorskip("msoffcrypto")
+    assert_rejected(hostile.encrypted_ooxml(tmp_path), "file-encrypted", "文件已加密")
+
+
+def test_encrypted_xls(tmp_path):
+    pytest.importorskip("xlwt")
+    assert_rejected(hostile.xls_with_filepass(tmp_path / "有密码.xls"), "file-encrypted", "请取消密码")
+
+
+def test_zip_bomb_rejected_from_directory(tmp_path):
+    assert_rejected(hostile.zip_bomb(tmp_path), "file-too-large", "压缩炸弹")
+
+
+def test_zip_bomb_with_lying_directory_stops_at_declared_size(tmp_path):
+    assert_rejected(hostile.lying_zip_bomb(tmp_path), "file-corrupt", "校验失败")
+
+
+def test_file_over_size_cap(tmp_path):
+    path = tmp_path / "大.xlsx"
+    with path.open("wb") as fh:
+        fh.truncate(guard.MAX_FILE_BYTES + 1)  # sparse: no disk used
+    assert_rejected(path, "file-too-large", "超过上限 20 MB")
+
+
+def test_too_many_members(tmp_path):
+    extra = {f"xl/media/p{i}.txt": b"x" for i in range(guard.MAX_MEMBERS)}
+    path = hostile.patched(hostile.good_workbook(tmp_path / "_b.xlsx"), tmp_path / "多.xlsx", extra=extra)
+    assert_rejected(path, "file-too-large", "个部件")
+
+
+# --- XML ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "builder", [hostile.entity_bomb_sheet, hostile.entity_bomb_shared_strings, hostile.external_entity]
+)
+def test_entity_declarations_rejected(tmp_path, builder):
+    assert_rejected(builder(tmp_path), "xml-unsafe", "DOCTYPE")
+
+
+def _sheet_prolog(tmp_path: Path, new_head: bytes, encoding: str = "utf-8") -> Path:
+    src = hostile.good_workbook(tmp_path / "_b.xlsx")
+    edit = {hostile.SHEET: lambda d: (new_head.decode() + d.decode()).encode(encoding)}
+    return hostile.patched(src, tmp_path / "x.xlsx", edit)
+
+
+def test_doctype_in_utf16_part(tmp_path):
+    head = '\ufeff<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'.encode()
+    assert_rejected(_sheet_prolog(tmp_path, head, "utf-16-le"), "xml-unsafe", "DOCTYPE")
+
+
+def test_doctype_after_comments(tmp_path):
+    assert_rejected(_sheet_prolog(tmp_path, b"<!-- a --><?pi x?><!DOCTYPE x>"), "xml-unsafe", "DOCTYPE")
+
+
+def test_prolog_longer_than_a_chunk(tmp_path):
+    head = b"<!--" + b"x" * 200_000 + b"--><!DOCTYPE x>"
+    assert_rejected(_sheet_prolog(tmp_path, head), "xml-unsafe", "文件头过长")
+
+
+def test_encoding_that_could_hide_a_doctype(tmp_path):
+    assert_rejected(_sheet_prolog(tmp_path, b'<?xml version="1.0" encoding="UTF-7"?>'), "xml-unsafe", "UTF-7")
+
+
+# --- sheet extent ---------------------------------------------------------------------------
+
+
+def test_far_cell_rejected_with_sheet_and_cell(tmp_path):
+    found = screened(hostile.far_cell(tmp_path))
+    assert (found.code, found.sheet, found.cell) == ("sheet-too-large", "基本情况", "XFD1048576")
+
+
+def test_far_dimension_rejected(tmp_path):
+    assert_rejected(hostile.far_dimension(tmp_path), "sheet-too-large", "A1:XFD1048576")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        b'<row r="1048576"><c><v>1</v></c></row>',  # position implied by the row
+        b'<row r="5"><c r="&#88;FD5"><v>1</v></c></row>',  # character reference in r
+        b'<row r="5"><c t=">" r="XFD5"><v>1</v></c></row>',  # '>' inside an earlier attribute
+        b'<x:row r="5"><x:c r="GS5"><x:v>1</x:v></x:c></x:row>',  # namespace prefix; GS = column 201
+        b'<row r="5"><c r="A20001"><v>1</v></c></row>',
+        b'<row r="5"><c r="A0"><v>1</v></c></row>',  # row 0 would underflow in a reader
+        b'<row r="5">' + b"<c><v>1</v></c>" * 201 + b"</row>",  # 201 implied columns
+    ],
+)
+def test_disguised_far_cells_rejected(tmp_path, cells):
+    src = hostile.good_workbook(tmp_path / "_b.xlsx")
+    path = hostile.patched(
+        src, tmp_path / "x.xlsx", {hostile.SHEET: lambda d: hostile._append_cell(d, cells)}
+    )
+    assert_rejected(path, "sheet-too-large", "超出上限")
+
+
+def test_cells_at_the_caps_pass(tmp_path):
+    ref = f"{hostile.col_letters(guard.MAX_COLS)}{guard.MAX_ROWS}".encode()
+    assert ref == b"GR20000"
+    cells = b'<row r="20000"><c r="' + ref + b'"><v>1</v></c></row>'
+    src = hostile.good_workbook(tmp_path / "_b.xlsx")
+    path = hostile.patched(
+        src, tmp_path / "x.xlsx", {hostile.SHEET: lambda d: hostile._append_cell(d, cells)}
+    )
+    assert screened(path) is None
+
+
+def test_huge_merge_range_rejected(tmp_path):
+    merge = b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'
+    src = hostile.good_workbook(tmp_path / "_b.xlsx")
+    edit = {hostile.SHEET: lambda d: d.replace(b"</sheetData>", b"</sheetData>" + merge)}
+    assert_rejected(hostile.patched(src, tmp_path / "x.xlsx", edit), "sheet-too-large", "A1:XFD1048576")
+
+
+def test_ods_far_cell_after_empty_repeats(tmp_path):
+    rows = (
+        '<table:table-row table:number-rows-repeated="1048570"><table:table-cell/></table:table-row>'
+        '<table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row>'
+    )
+    found = screened(hostile.ods_workbook(tmp_path / "x.ods", rows))
+    assert (found.code, found.sheet, found.cell) == ("sheet-too-large", "基本情况", "A1048571")
+
+
+def test_xls_far_cell(tmp_path):
+    pytest.importorskip("xlwt")
+    found = screened(hostile.xls_workbook(tmp_path / "x.xls", far=(65535, 255)))
+    assert (found.code, found.sheet, found.cell) == ("sheet-too-large", "基本情况", "IV65536")
+
+
+# --- wrong types and skipped files ----------------------------------------------------------
+
+
+def test_wrong_types_get_advice(tmp_path):
+    et, csv, docx, pdf = hostile.wrong_types(tmp_path)
+    for path in (et, csv):
+        assert_rejected(path, "wrong-file-type", "“另存为” .xlsx")
+    for path in (docx, pdf):
+        assert_rejected(path, "wrong-file-type", "而不是 Word/PDF")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"%PDF-1.7\n", "PDF"),
+        (b"<html><table>", "网页"),
+        ("乡镇,村\n城关镇,东村\n".encode("gbk"), "文本文件"),
+    ],
+)
+def test_disguised_as_xlsx_says_what_it_is(tmp_path, content, words):
+    path = tmp_path / "东村.xlsx"
+    path.write_bytes(content)
+    assert_rejected(path, "wrong-file-type", words)
+
+
+def test_word_document_renamed_xlsx(tmp_path):
+    _, _, docx, _ = hostile.wrong_types(tmp_path)
+    assert_rejected(docx.rename(tmp_path / "东村.xlsx"), "wrong-file-type", "Word")
+
+
+def test_lock_and_hidden_files_are_skipped(tmp_path):
+    lock, hidden = hostile.lock_and_hidden(tmp_path)
+    assert "锁文件" in classify(lock)
+    assert classify(hidden) == "隐藏文件"
+    assert classify(hostile.good_workbook(tmp_path / "东村.xlsx")) is None
+
+
+# --- the reason for all this ----------------------------------------------------------------
+
+_OPEN_ALL = """
+import sys, python_calamine as pc
+wb = pc.CalamineWorkbook.from_path(sys.argv[1])
+for name in wb.sheet_names:
+    wb.get_sheet_by_name(name).to_python()
+"""
+
+
+def test_calamine_never_gets_a_file_that_kills_it(tmp_path):
+    corpus = hostile.build_corpus(tmp_path)
+    passed = [p for p in corpus.values() if classify(p) is None and screened(p) is None]
+    assert {p.name for p in passed} == {"别的表.xlsx", "宏表.xlsm"}
+    for path in passed:
+        done = subprocess.run([sys.executable, "-c", _OPEN_ALL, str(path)], capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-300:]
