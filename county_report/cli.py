@@ -16,6 +16,7 @@ from .errors import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+FORMS_FOLDER = "下发标准表"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,7 +123,7 @@ def run_summary(result) -> dict:
 
 
 def _forms(args: argparse.Namespace) -> int:
-    from .forms import write_blank_form, write_prefilled_forms
+    from .forms import write_forms
     from .formspec import load_formspec
     from .roster import load_roster
     from .settings import FORM_FILE, ROSTER_FILE, load_settings
@@ -130,13 +131,14 @@ def _forms(args: argparse.Namespace) -> int:
     settings = load_settings(args.templates)
     spec = load_formspec(args.templates / FORM_FILE)
     roster = load_roster(args.templates / ROSTER_FILE, spec)
-    folder = args.outputs / "下发标准表"
+    folder = args.outputs / FORMS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    blank = folder / f"{spec.title}（空白）.xlsx"
-    write_blank_form(spec, blank)
-    written = write_prefilled_forms(spec, roster, settings, folder)
+    try:
+        blank, *prefilled = write_forms(spec, roster, settings, folder)
+    except PermissionError as exc:
+        raise ConfigError(f"无法写入 {exc.filename}：该文件可能正在 Excel/WPS 中打开，请关闭后重试。") from None
     print(f"已生成空白标准表：{blank}")
-    print(f"已生成各村预填标准表 {len(written)} 份，位于：{folder}")
+    print(f"已生成各村（社区）预填标准表 {len(prefilled)} 份，位于：{folder}")
     return EXIT_OK
 
 
