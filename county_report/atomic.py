@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 TEMP_PREFIX = ".tmp-"  # hidden, and not .xlsx/.docx, so no scanner mistakes it for a finished file
 TEMP_SUFFIX = ".part"
 MAX_ALTERNATIVES = 99
+STALE_TEMP_SECONDS = 3600  # older than any run: left by a run that was killed mid-write
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(temp_path)`, then move the result onto `target`; return the path written."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target.parent)
     temp = _new_temp(target.parent)
     try:
         write(temp)
@@ -31,6 +34,20 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
         raise
     _fsync_dir(target.parent)
     return written
+
+
+def remove_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete temporary files a killed run left behind; a recent one may be another run's."""
+    now = time.time() if now is None else now
+    removed = []
+    for temp in Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        try:
+            if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+                temp.unlink()
+                removed.append(temp)
+        except OSError:
+            pass  # gone already, or locked by its writer: not ours to force
+    return removed
 
 
 def alternative_name(target: Path, n: int) -> Path:

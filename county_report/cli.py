@@ -136,7 +136,9 @@ def _forms(args: argparse.Namespace) -> int:
     try:
         blank, *prefilled = write_forms(spec, roster, settings, folder)
     except PermissionError as exc:
-        raise ConfigError(f"无法写入 {exc.filename}：该文件可能正在 Excel/WPS 中打开，请关闭后重试。") from None
+        raise ConfigError(
+            f"无法写入 {exc.filename}：该文件可能正在 Excel/WPS 中打开，请关闭后重试。"
+        ) from None
     print(f"已生成空白标准表：{blank}")
     print(f"已生成各村（社区）预填标准表 {len(prefilled)} 份，位于：{folder}")
     return EXIT_OK

@@ -10,6 +10,7 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -18,11 +19,18 @@ from .errors import ConfigError
 FIELD_TYPES = {"text", "date", "integer", "decimal"}
 COLUMN_TYPES = {"text", "date", "integer", "decimal", "choice"}
 CHECK_KINDS = {"not-greater", "ledger-count"}
+MAX_LABEL_LENGTH = 80
 
 
 def normalize_label(text: object) -> str:
     """Label as compared: NFKC, no spaces, no trailing unit in parentheses, no colon."""
-    s = unicodedata.normalize("NFKC", str(text or "")).strip()
+    text = text if isinstance(text, str) else str(text or "")
+    return _normalized(text) if len(text) <= MAX_LABEL_LENGTH else text  # a long text is no label
+
+
+@lru_cache(maxsize=4096)  # every form repeats the same labels and hints: normalise each once
+def _normalized(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).strip()
     s = "".join(s.split())
     s = s.rstrip(":：")
     if s.endswith(")") and "(" in s and not s.startswith("("):
@@ -30,6 +38,11 @@ def normalize_label(text: object) -> str:
         if head:
             s = head
     return s
+
+
+def sheet_key(name: str) -> str:
+    """A sheet name as compared: NFKC, no spaces (villages retype tab names)."""
+    return "".join(unicodedata.normalize("NFKC", str(name)).split())
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 from .findings import Finding, finding
+from .formspec import sheet_key
 from .sheetscan import CHUNK, MAX_COLS, MAX_ROWS, SheetTooLarge, XmlUnsafe, biff_scan, scanner_for, xml_prolog
 
 __all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen_file"]
@@ -28,6 +30,14 @@ MAX_RATIO = 200  # XML deflates 5–20×, a styled empty grid ~100×; bombs ~100
 RATIO_FLOOR = 2**20  # the ratio only matters for members over 1 MB
 
 ACCEPTED = {".xlsx", ".xlsm", ".xls", ".ods"}
+# parts every reader parses on opening a workbook (worksheets are added by name)
+_ALWAYS_PARSED = (
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+)
 _ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 SAVE_AS = "请在 WPS/Excel 中“另存为” .xlsx 格式后重新报送。"
@@ -82,10 +92,14 @@ def _hidden_on_windows(path: Path) -> bool:
     return bool(attrs & (stat.FILE_ATTRIBUTE_HIDDEN | stat.FILE_ATTRIBUTE_SYSTEM))
 
 
-def screen_file(path: Path, display_name: str) -> Finding | None:
-    """A rejection finding if the file must not reach a spreadsheet reader, else None."""
+def screen_file(path: Path, display_name: str, sheets: Collection[str] | None = None) -> Finding | None:
+    """A rejection finding if the file must not reach a spreadsheet reader, else None.
+
+    `sheets`: the only worksheets the reader will open; the other sheets (such as 填表说明)
+    are never parsed, so only their sizes in the zip directory are checked. None: all.
+    """
     try:
-        _screen(path, display_name)
+        _screen(path, display_name, sheets)
     except _Rejected as rejected:
         return rejected.finding
     except OSError as exc:
@@ -93,7 +107,7 @@ def screen_file(path: Path, display_name: str) -> Finding | None:
     return None
 
 
-def _screen(path: Path, name: str) -> None:
+def _screen(path: Path, name: str, sheets: Collection[str] | None) -> None:
     suffix = path.suffix.lower()
     if suffix not in ACCEPTED:
         kind, advice = _WRONG_TYPES.get(suffix, (f"“{suffix or '无扩展名'}”", SAVE_AS))
@@ -110,7 +124,7 @@ def _screen(path: Path, name: str) -> None:
     with path.open("rb") as fh:
         head = fh.read(512)
     if head.startswith(_ZIP_MAGIC):
-        _screen_zip(path, name)
+        _screen_zip(path, name, sheets)
     elif head.startswith(_OLE_MAGIC):
         _screen_ole(path, name)
     else:
@@ -152,15 +166,17 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _screen_zip(path: Path, name: str) -> None:
-    """Directory caps first (nothing inflated), then every member inflated in bounded chunks."""
+def _screen_zip(path: Path, name: str, sheets: Collection[str] | None) -> None:
+    """Directory caps first (nothing inflated), then each part a reader parses, in bounded chunks."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             _check_directory(infos, name)
+            parsed = _parsed_parts(zf, infos, sheets)
             try:
                 for info in infos:
-                    _scan_member(zf, info)
+                    if parsed is None or info.filename in parsed:
+                        _scan_member(zf, info)
             except SheetTooLarge as big:
                 sheet = big.sheet or _xlsx_sheet_name(zf, big.part)
                 _reject("sheet-too-large", name, sheet=sheet, cell=big.cell, reason=big.reason)
@@ -220,8 +236,25 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             chunk = fh.read(CHUNK)
 
 
-def _xlsx_sheet_name(zf: zipfile.ZipFile, part: str) -> str:
-    """The tab name of a worksheet part, via xl/workbook.xml and its rels (regexes, no parser)."""
+def _parsed_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], sheets) -> set[str] | None:
+    """The members calamine parses when the reader opens `sheets`; None means scan them all.
+
+    Opening a workbook parses its catalogue, relationships, styles and shared strings; a
+    worksheet is parsed only when asked for. An .ods keeps every sheet in content.xml.
+    """
+    names = {info.filename for info in infos}
+    if sheets is None or "xl/workbook.xml" not in names:
+        return None
+    wanted = {sheet_key(s) for s in sheets}
+    chosen = {part for part, sheet in _xlsx_sheet_parts(zf).items() if sheet_key(sheet) in wanted}
+    if not chosen or not chosen <= names:
+        return None  # the catalogue cannot be followed: be safe and scan every part
+    always = {n for n in names if n.startswith(_ALWAYS_PARSED) and n.endswith((".xml", ".rels"))}
+    return always | chosen
+
+
+def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → tab name, via xl/workbook.xml and its rels (regexes, no parser)."""
     import html
     import re
 
@@ -229,17 +262,24 @@ def _xlsx_sheet_name(zf: zipfile.ZipFile, part: str) -> str:
         book = zf.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
         rels = zf.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, zlib.error):
-        return part
+        return {}
     targets = {}
     for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
         rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
         if rid and target:
-            targets[rid.group(1)] = target.group(1).lstrip("/").removeprefix("xl/")
+            targets[rid.group(1)] = "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+    parts = {}
     for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
         sheet, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r':id="([^"]*)"', tag)
-        if sheet and rid and part.removeprefix("xl/") == targets.get(rid.group(1)):
-            return html.unescape(sheet.group(1))
-    return part
+        if not (sheet and rid and rid.group(1) in targets):
+            return {}  # one sheet that cannot be followed makes the whole map untrustworthy
+        parts[targets[rid.group(1)]] = html.unescape(sheet.group(1))
+    return parts
+
+
+def _xlsx_sheet_name(zf: zipfile.ZipFile, part: str) -> str:
+    """The tab name of a worksheet part, or the part name when it cannot be told."""
+    return _xlsx_sheet_parts(zf).get("xl/" + part.lstrip("/").removeprefix("xl/"), part)
 
 
 def _screen_ole(path: Path, name: str) -> None:

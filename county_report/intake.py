@@ -55,10 +55,10 @@ class ReadTask:
         from .guard import screen_file
         from .reader import read_submission
 
-        rejection = screen_file(job.path, job.display_name)
+        spec, roster = _templates(self.templates)
+        rejection = screen_file(job.path, job.display_name, spec.sheets)
         if rejection is not None:
             return rejection
-        spec, roster = _templates(self.templates)
         return read_submission(job.path, spec, roster, job.display_name)
 
 
@@ -117,7 +117,8 @@ def _unread(outcome: Outcome) -> Finding:
         return finding("reader-timeout", file=name, reason=outcome.detail)
     if outcome.failure == "crashed":
         return finding("reader-crashed", file=name, reason=outcome.detail)
-    return finding("file-corrupt", file=name, reason=outcome.detail)
+    # the reader's own words are technical English: they go to the 值 column, not the message
+    return finding("file-corrupt", file=name, reason="文件内部数据有误", value=outcome.detail)
 
 
 def pick_latest(submissions: Sequence[Submission]) -> tuple[list[Submission], list[Finding]]:

@@ -6,13 +6,12 @@ a field's value is the cell right of its label; tables are found by their header
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .findings import Finding, finding
-from .formspec import FormSpec, TableSpec, normalize_label
+from .formspec import FormSpec, TableSpec, normalize_label, sheet_key
 from .values import cell_address, is_blank
 
 HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of its sheet
@@ -20,16 +19,22 @@ HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of 
 
 @dataclass(frozen=True)
 class Cell:
-    """A value as found: where it stands and what was typed."""
+    """A value as found: where it stands (zero-based row and column) and what was typed."""
 
     sheet: str
-    address: str
+    r: int
+    c: int
     raw: Any
+
+    @property
+    def address(self) -> str:
+        """`B5`: computed only when a finding needs it, not for every cell read."""
+        return cell_address(self.r, self.c)
 
     @property
     def row(self) -> int:
         """The 1-based sheet row, as a clerk sees it."""
-        return int(self.address.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        return self.r + 1
 
 
 @dataclass(frozen=True)
@@ -66,10 +71,10 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
     path = Path(path)
     mtime = path.stat().st_mtime
     with CalamineWorkbook.from_path(str(path)) as book:
-        names = {_sheet_key(n): n for n in book.sheet_names}
+        names = {sheet_key(n): n for n in book.sheet_names}
 
         def grid(wanted: str) -> _Grid | None:
-            name = names.get(_sheet_key(wanted))
+            name = names.get(sheet_key(wanted))
             if name is None:
                 return None
             sheet = book.get_sheet_by_name(name)
@@ -97,10 +102,6 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
     return RawForm(display_name, path, mtime, fields, ledger_rows, highlight_rows, found)
 
 
-def _sheet_key(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
-
-
 def _locate_fields(grid: _Grid, spec: FormSpec) -> tuple[dict[str, Cell], list[str]]:
     wanted = {f.match_label: f for f in spec.fields}
     fields: dict[str, Cell] = {}
@@ -112,7 +113,7 @@ def _locate_fields(grid: _Grid, spec: FormSpec) -> tuple[dict[str, Cell], list[s
             if field is None or field.key in fields:
                 continue
             vc = grid.merged_right.get((r, c), c) + 1  # a merged label's value is right of the merge
-            fields[field.key] = Cell(grid.name, cell_address(r, vc), grid.get(r, vc))
+            fields[field.key] = Cell(grid.name, r, vc, grid.get(r, vc))
     missing = [f.display_label for f in spec.fields if f.key not in fields]
     return fields, missing
 
@@ -128,7 +129,7 @@ def _table_rows(grid: _Grid | None, table: TableSpec) -> tuple[tuple[dict[str, C
     data_keys = [key for key, _ in columns if key != table.columns[0].key] or [k for k, _ in columns]
     rows = []
     for r in range(header_row + 1, len(grid.rows)):
-        cells = {key: Cell(grid.name, cell_address(r, c), grid.get(r, c)) for key, c in columns}
+        cells = {key: Cell(grid.name, r, c, grid.get(r, c)) for key, c in columns}
         if all(is_blank(cells[k].raw) for k in data_keys):
             continue  # blank, or only a pre-printed 序号
         rows.append(cells)

@@ -43,12 +43,13 @@ def validate_form(raw: RawForm, spec: FormSpec, roster: Roster) -> Submission:
     """Turn a RawForm into a Submission carrying every finding of its file."""
     out = _Collector(raw.file)
     out.items.extend(raw.findings)
-    header = _header(raw, spec, roster, out) if raw.fields else {}
-    metrics = _metrics(raw, spec, out) if raw.fields else {}
+    if raw.findings:  # not the standard form: its cells mean nothing, say only that
+        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items))
+    header = _header(raw, spec, roster, out)
+    metrics = _metrics(raw, spec, out)
     ledger = _table(raw.ledger, spec.ledger, out)
     highlights = _table(raw.highlights, spec.highlights, out)
-    if not raw.findings:
-        _cross_checks(raw, spec, metrics, ledger, out)
+    _cross_checks(raw, spec, metrics, ledger, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
     return Submission(
         raw.file, raw.path, raw.mtime, header, metrics, ledger, highlights, tuple(out.items), cells

@@ -106,9 +106,9 @@ class _Worker:
         child.close()
         self.job: Job | None = None
         self.started = 0.0
-        self._await_ready()
 
-    def _await_ready(self) -> None:
+    def await_ready(self) -> None:
+        """Wait for the child's hello; a child that cannot start means no pool at all."""
         try:
             if self.conn.poll(START_TIMEOUT_SECONDS) and self.conn.recv() == READY:
                 return
@@ -150,6 +150,8 @@ class _Pool:
         results: dict[int, Outcome] = {}
         workers = [_Worker(self.ctx, self.task) for _ in range(min(self.size, len(jobs)))]
         try:
+            for w in workers:  # started together above: their interpreters boot in parallel
+                w.await_ready()
             for w in workers:
                 self._feed(w, pending)
             while any(w.job for w in workers):
@@ -161,6 +163,7 @@ class _Pool:
                         self._feed(w, pending)
                     else:
                         workers[workers.index(w)] = replacement = _Worker(self.ctx, self.task)
+                        replacement.await_ready()
                         self._feed(replacement, pending)
         finally:
             for w in workers:

@@ -82,3 +82,19 @@ def test_everything_locked_raises_and_cleans_up(tmp_path, monkeypatch):
     with pytest.raises(PermissionError):
         atomic_write(tmp_path / "汇总表.xlsx", _write_bytes(b"x"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_run_s_stale_temp_file_is_removed_by_the_next_write(tmp_path):
+    import os
+
+    from county_report.atomic import STALE_TEMP_SECONDS, atomic_write
+
+    stale = tmp_path / ".tmp-0123456789ab.part"
+    fresh = tmp_path / ".tmp-ba9876543210.part"  # another run may be writing it right now
+    for temp in (stale, fresh):
+        temp.write_bytes(b"PK half a workbook")
+    old = stale.stat().st_mtime - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    atomic_write(tmp_path / "汇总表.xlsx", lambda p: p.write_bytes(b"done"))
+    assert not stale.exists() and fresh.exists()
+    assert (tmp_path / "汇总表.xlsx").read_bytes() == b"done"

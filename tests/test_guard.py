@@ -260,3 +260,47 @@ def test_calamine_never_gets_a_file_that_kills_it(tmp_path):
     for path in passed:
         done = subprocess.run([sys.executable, "-c", _OPEN_ALL, str(path)], capture_output=True, timeout=60)
         assert done.returncode == 0, done.stderr[-300:]
+
+
+# --- only the sheets the reader opens are scanned cell by cell ---------------------------------
+
+FORM_SHEETS = ("基本情况", "问题台账", "典型事例")
+
+
+def _far_cell_in(folder: Path, sheet_part: str) -> Path:
+    from hostile import _append_cell, good_workbook, patched
+
+    src = good_workbook(folder / "_base.xlsx")  # sheet1 = 基本情况, sheet2 = 问题台账
+    cell = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    out = patched(
+        src,
+        folder / f"far-{sheet_part.rsplit('/', 1)[-1]}.xlsx",
+        {sheet_part: lambda d: _append_cell(d, cell)},
+    )
+    src.unlink()
+    return out
+
+
+def test_a_far_cell_in_a_sheet_the_reader_opens_is_rejected(tmp_path):
+    path = _far_cell_in(tmp_path, "xl/worksheets/sheet2.xml")
+    found = screen_file(path, path.name, FORM_SHEETS)
+    assert found is not None and found.code == "sheet-too-large" and found.sheet == "问题台账"
+
+
+def test_a_sheet_the_reader_never_opens_is_not_inflated(tmp_path):
+    # 问题台账 is not among the sheets asked for: calamine never parses it, so only its size counts
+    path = _far_cell_in(tmp_path, "xl/worksheets/sheet2.xml")
+    assert screen_file(path, path.name, ("基本情况",)) is None
+    assert screen_file(path, path.name).code == "sheet-too-large"  # no list: every sheet scanned
+
+
+def test_an_unfollowable_catalogue_falls_back_to_scanning_every_sheet(tmp_path):
+    from hostile import patched
+
+    path = _far_cell_in(tmp_path, "xl/worksheets/sheet2.xml")
+    broken = patched(
+        path,
+        tmp_path / "broken-rels.xlsx",
+        {"xl/_rels/workbook.xml.rels": lambda d: d.replace(b'Id="rId2"', b'Id="rIdX"')},
+    )
+    assert screen_file(broken, broken.name, ("基本情况",)).code == "sheet-too-large"
