@@ -9,6 +9,7 @@ import difflib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -40,8 +41,25 @@ class Roster:
     villages: tuple[tuple[str, str], ...]
     aliases: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (township, typed) → village
 
+    @cached_property
+    def _by_township(self) -> dict[str, tuple[str, ...]]:
+        grouped: dict[str, list[str]] = {t: [] for t in self.townships}
+        for township, village in self.villages:
+            grouped.setdefault(township, []).append(village)
+        return {t: tuple(v) for t, v in grouped.items()}
+
+    @cached_property
+    def _lookup(self) -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str]]:
+        """Normalised name → roster name: townships, (township, village), village anywhere."""
+        townships = {normalize_name(t): t for t in self.townships}
+        villages = {(t, normalize_name(v)): v for t, v in self.villages}
+        anywhere = {}
+        for _, v in self.villages:
+            anywhere.setdefault(normalize_name(v), v)
+        return townships, villages, anywhere
+
     def villages_of(self, township: str) -> tuple[str, ...]:
-        return tuple(v for t, v in self.villages if t == township)
+        return self._by_township.get(township, ())
 
     def expected(self, township: str) -> int:
         return len(self.villages_of(township))
@@ -49,23 +67,15 @@ class Roster:
     def resolve(self, township_text: object, village_text: object) -> Match:
         """Map the names a village typed onto roster names, suggesting the closest if unknown."""
         t_typed, v_typed = normalize_name(township_text), normalize_name(village_text)
-        by_norm = {normalize_name(t): t for t in self.townships}
-        township = by_norm.get(t_typed, "")
+        townships, villages, anywhere = self._lookup
+        township = townships.get(t_typed, "")
         if not township:
             return Match(township_suggestion=_closest(t_typed, self.townships))
-        names = self.villages_of(township)
-        village = {normalize_name(v): v for v in names}.get(v_typed, "")
-        village = village or self.aliases.get((township, v_typed), "")
+        village = villages.get((township, v_typed)) or self.aliases.get((township, v_typed), "")
         if village:
             return Match(township, village)
-        suggestion = _closest(v_typed, names)
-        if not suggestion:
-            elsewhere = [v for t, v in self.villages if normalize_name(v) == v_typed]
-            suggestion = elsewhere[0] if elsewhere else ""
+        suggestion = _closest(v_typed, self.villages_of(township)) or anywhere.get(v_typed, "")
         return Match(township=township, village_suggestion=suggestion)
-
-    def township_of(self, village: str) -> str:
-        return next((t for t, v in self.villages if v == village), "")
 
 
 def _closest(typed: str, names: tuple[str, ...]) -> str:
