@@ -49,7 +49,8 @@ def validate_form(raw: RawForm, spec: FormSpec, roster: Roster) -> Submission:
     metrics = _metrics(raw, spec, out)
     ledger = _table(raw.ledger, spec.ledger, out)
     highlights = _table(raw.highlights, spec.highlights, out)
-    _cross_checks(raw, spec, metrics, ledger, out)
+    if not any(f.code == "too-many-rows" for f in out.items):  # a refused ledger has nothing to check
+        _cross_checks(raw, spec, metrics, ledger, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
     return Submission(
         raw.file, raw.path, raw.mtime, header, metrics, ledger, highlights, tuple(out.items), cells
@@ -116,6 +117,9 @@ def _metrics(raw: RawForm, spec: FormSpec, out: _Collector) -> dict[str, int | f
 
 
 def _table(rows: tuple[dict[str, Cell], ...], table: TableSpec, out: _Collector) -> tuple[dict, ...]:
+    if len(rows) > table.max_rows:
+        out.add("too-many-rows", None, sheet=table.sheet, value=len(rows), reason=table.max_rows)
+        return ()
     parsed = []
     for cells in rows:
         row: dict[str, Any] = {"_row": next(iter(cells.values())).row}
