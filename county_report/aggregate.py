@@ -133,19 +133,15 @@ def progress_table(villages: pd.DataFrame, roster: Roster) -> pd.DataFrame:
 def ledger_table(submissions: Sequence[Submission], spec: FormSpec, as_of: date) -> pd.DataFrame:
     """All accepted ledgers in one table, with where each row came from and whether it is overdue."""
     columns = spec.ledger.columns
-    records = [
-        {
-            "township": s.township,
-            "village": s.village,
-            "file": s.file,
-            "row": r.get("_row"),
-            **{c.key: r.get(c.key) for c in columns},
-        }
-        for s in submissions
-        for r in s.ledger
-    ]
-    keys = ["township", "village", "file", "row", *(c.key for c in columns)]
-    frame = _typed_table(pd.DataFrame.from_records(records, columns=keys), columns)
+    rows = [(s, r) for s in submissions for r in s.ledger]
+    data = {  # column by column: one list each, no dict per row (500,000 rows at province scale)
+        "township": [s.township for s, _ in rows],
+        "village": [s.village for s, _ in rows],
+        "file": [s.file for s, _ in rows],
+        "row": [r.get("_row") for _, r in rows],
+        **{c.key: [r.get(c.key) for _, r in rows] for c in columns},
+    }
+    frame = _typed_table(pd.DataFrame(data, columns=list(data)), columns)
     frame["row"] = frame["row"].astype("Int64")
     deadline = pd.to_datetime(frame[spec.ledger.by_role("deadline").key], errors="coerce")
     open_item = frame[spec.ledger.by_role("status").key] != spec.solved_status
