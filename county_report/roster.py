@@ -116,8 +116,8 @@ def _header(rows: list[list], wanted: tuple[str, str]) -> tuple[int, int, int, i
 
 
 def _build(rows, header_row, t_col, v_col, a_col, *, path: Path, sheet: str) -> Roster:
-    townships: list[str] = []
-    villages: list[tuple[str, str]] = []
+    townships: dict[str, None] = {}  # dicts keep roster order and answer `in` at once
+    villages: dict[tuple[str, str], None] = {}
     aliases: dict[tuple[str, str], str] = {}
     township = ""
     for r in range(header_row + 1, len(rows)):
@@ -130,9 +130,8 @@ def _build(rows, header_row, t_col, v_col, a_col, *, path: Path, sheet: str) -> 
             raise ConfigError(f"名册 {path.name} 工作表「{sheet}」第 {r + 1} 行缺少乡镇（街道）。")
         if (township, village) in villages:
             raise ConfigError(f"名册 {path.name} 中「{township}{village}」重复（第 {r + 1} 行）。")
-        if township not in townships:
-            townships.append(township)
-        villages.append((township, village))
+        townships.setdefault(township)
+        villages.setdefault((township, village))
         for alias in _split_aliases(row[a_col] if 0 <= a_col < len(row) else ""):
             aliases[(township, alias)] = village
     if not villages:
