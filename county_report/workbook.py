@@ -1,17 +1,19 @@
 """The summary workbook 汇总表.xlsx: totals, village detail, progress, ledger, findings.
 
-Written with xlsxwriter in constant-memory mode (row by row, inline strings): a 500,000-row
-ledger takes ~1/20 of the memory of the default mode. Village text is always written with
-write_string, so `=HYPERLINK(...)` stays text; columns come from the FormSpec.
+xlsxwriter writes the package: sheets, styles, widths, frozen panes, filters, print setup.
+The cells themselves are generated column by column in sheetxml and streamed into that
+package (~10× faster than any per-cell library call; a 500,000-row ledger in seconds).
+Village text is always an inline string, so `=HYPERLINK(...)` stays text; columns come
+from the FormSpec.
 """
 
 from __future__ import annotations
 
-import re
+import io
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +22,12 @@ import xlsxwriter
 from .aggregate import MISSING, TOTAL, Aggregate
 from .atomic import atomic_write
 from .findings import Finding, Severity
+from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
 
-MAX_TEXT = 32_767  # Excel's limit for one cell
-NO_RATE = "—"  # shown where a rate has no denominator
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+__all__ = ["MAX_TEXT", "NO_RATE", "clean_text", "write_sheets", "write_workbook"]
 WIDTH_SAMPLE, MIN_WIDTH, MAX_WIDTH, LONG_WIDTH = 2000, 6, 40, 60
 BOOK_OPTIONS = {
-    "constant_memory": True,
+    "in_memory": True,  # the package without cells is small; repack() streams the cells
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
@@ -70,7 +71,7 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
         findings_sheet(findings),
     ]
     created = datetime.combine(agg.as_of, time(0, 0))  # fixed, so equal inputs give equal bytes
-    return atomic_write(Path(out_path), lambda temp: _write_book(temp, sheets, created))
+    return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
 
 
 def summary_sheet(agg: Aggregate) -> Sheet:
@@ -172,12 +173,6 @@ def findings_sheet(findings: Sequence[Finding]) -> Sheet:
     return Sheet("校验结果", tuple(columns), styles)
 
 
-def clean_text(value: object) -> str:
-    """Text as a cell can hold it: no control characters (tab and newline kept), at most 32,767 chars."""
-    text = _CONTROL.sub("", str(value))
-    return text[:MAX_TEXT]
-
-
 def _metric_columns(frame: pd.DataFrame, agg: Aggregate) -> list[Column]:
     spec = agg.spec
     metrics = [
@@ -192,15 +187,20 @@ def _values(series: pd.Series) -> list:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
-def _write_book(path: Path, sheets: Sequence[Sheet], created: datetime) -> None:
-    book = xlsxwriter.Workbook(str(path), BOOK_OPTIONS)
+def write_sheets(path: Path, sheets: Sequence[Sheet], created: datetime) -> None:
+    """Write `sheets` as one workbook at `path` (not atomically): xlsxwriter lays out, sheetxml fills cells."""
+    package = io.BytesIO()
+    book = xlsxwriter.Workbook(package, BOOK_OPTIONS)
     book.set_properties({"title": "汇总表", "created": created})
     formats = _Formats(book)
+    laid_out = []
     for sheet in sheets:
         ws = book.add_worksheet(sheet.name)
         _set_print(ws, sheet, f"统计截止日期：{created.year}年{created.month}月{created.day}日")
-        _write_sheet(ws, sheet, formats)
-    book.close()
+        laid_out.append((sheet, _lay_out(ws, sheet, formats)))
+    book.close()  # gives every Format used its xf index
+    grids = {f"xl/worksheets/sheet{i}.xml": _grid(s, f, formats) for i, (s, f) in enumerate(laid_out, 1)}
+    repack(package.getvalue(), path, grids)
 
 
 def _set_print(ws, sheet: Sheet, period: str) -> None:
@@ -214,74 +214,68 @@ def _set_print(ws, sheet: Sheet, period: str) -> None:
         ws.fit_to_pages(1, 0)
 
 
-def _write_sheet(ws, sheet: Sheet, formats: _Formats) -> None:
-    """Header, then the rows strictly in order (constant-memory mode flushes each finished row)."""
+def _lay_out(ws, sheet: Sheet, formats: _Formats) -> dict[str, list]:
+    """Frozen header, widths and filter; returns each row style's cell formats, used once so they get an xf."""
     ws.freeze_panes(*sheet.freeze)
     for c, col in enumerate(sheet.columns):
         ws.set_column(c, c, _width(col), formats.get("long", "") if col.kind == "long" else None)
-        ws.write_string(0, c, col.header, formats.header)
-    rows = len(sheet.columns[0].values) if sheet.columns else 0
+    rows = min(len(sheet.columns[0].values) if sheet.columns else 0, MAX_ROWS - 1)
     if rows:
         ws.autofilter(0, 0, rows, len(sheet.columns) - 1)
-    writers = [_writer(ws, col.kind, formats.plain) for col in sheet.columns]
-    styles = sheet.styles or ("",) * rows
     # dict.fromkeys, not set: formats must be created in the same order every run (stable bytes)
-    cell_formats = {s: [formats.get(col.kind, s) for col in sheet.columns] for s in dict.fromkeys(styles)}
-    values = zip(*(col.values for col in sheet.columns), strict=True)
-    for r, (style, row) in enumerate(zip(styles, values, strict=True), start=1):
-        fmts = cell_formats[style]
-        for c, value in enumerate(row):
-            writers[c](r, c, value, fmts[c])
+    styles = dict.fromkeys(sheet.styles or ("",))
+    cell_formats = {s: [formats.get(col.kind, s) for col in sheet.columns] for s in styles}
+    ws.write_blank(0, 0, None, formats.header)  # placeholders: repack() replaces all of <sheetData>
+    for r, fmts in enumerate(cell_formats.values(), start=1):
+        for c, fmt in enumerate(fmts):
+            ws.write_blank(r, c, None, fmt)
+    return cell_formats
 
 
-def _writer(ws, kind: str, plain) -> Callable:
-    """The cell writer for a column kind; None always becomes a (formatted) blank cell."""
-
-    def text(r, c, v, fmt):
-        if v is None or v == "":
-            return ws.write_blank(r, c, None, fmt)
-        s = clean_text(v)
-        if s.startswith("<r>") and s.endswith("</r>"):
-            # xlsxwriter would emit such a string as raw rich-text XML; two runs keep it literal.
-            parts = (s[:1], plain, s[1:]) + ((fmt,) if fmt is not None else ())
-            return ws.write_rich_string(r, c, *parts)
-        return ws.write_string(r, c, s, fmt)
-
-    def number(r, c, v, fmt):
-        return ws.write_blank(r, c, None, fmt) if v is None else ws.write_number(r, c, v, fmt)
-
-    def rate(r, c, v, fmt):
-        return ws.write_string(r, c, NO_RATE, fmt) if v is None else ws.write_number(r, c, v, fmt)
-
-    def when(r, c, v, fmt):
-        if isinstance(v, date):  # datetime is a date too
-            return ws.write_datetime(r, c, v, fmt)
-        return text(r, c, v, fmt)  # a value that is not a date is shown as typed, never dropped
-
-    return {"text": text, "long": text, "rate": rate, "date": when}.get(kind, number)
+def _grid(sheet: Sheet, cell_formats: dict[str, list], formats: _Formats) -> Grid:
+    """The sheet's cells for sheetxml, each style as the xf index xlsxwriter gave it on close."""
+    return Grid(
+        header=[col.header for col in sheet.columns],
+        kinds=[col.kind for col in sheet.columns],
+        values=[col.values for col in sheet.columns],
+        styles=sheet.styles,
+        header_xf=formats.xf_index(formats.header),
+        xf={s: [formats.xf_index(f) for f in fmts] for s, fmts in cell_formats.items()},
+    )
 
 
 class _Formats:
-    """One xlsxwriter Format per (column kind, row style), created once."""
+    """One xlsxwriter Format per distinct set of properties, created once."""
 
     def __init__(self, book):
         self._book = book
-        self._cache: dict[tuple[str, str], object] = {}
-        self.header = book.add_format(HEADER_STYLE | {"text_wrap": True})
-        self.plain = book.add_format()
+        self._by_props: dict[tuple, object] = {}
+        self.header = self._format(HEADER_STYLE | {"text_wrap": True})
 
     def get(self, kind: str, style: str):
-        key = (kind, style)
-        if key not in self._cache:
-            props = dict(ROW_STYLES.get(style, {}))
-            if kind in NUMBER_FORMATS:
-                props["num_format"] = NUMBER_FORMATS[kind]
-            if kind == "rate":
-                props["align"] = "right"
-            if kind == "long":
-                props |= {"text_wrap": True, "valign": "top"}
-            self._cache[key] = self._book.add_format(props) if props else None
-        return self._cache[key]
+        props = dict(ROW_STYLES.get(style, {}))
+        if kind in NUMBER_FORMATS:
+            props["num_format"] = NUMBER_FORMATS[kind]
+        if kind == "rate":
+            props["align"] = "right"
+        if kind == "long":
+            props |= {"text_wrap": True, "valign": "top"}
+        return self._format(props) if props else None
+
+    def _format(self, props: dict):
+        key = tuple(sorted(props.items()))
+        if key not in self._by_props:
+            self._by_props[key] = self._book.add_format(props)
+        return self._by_props[key]
+
+    @staticmethod
+    def xf_index(fmt) -> int:
+        """The cell style index Excel sees (0 = default); set by xlsxwriter on close for every used format."""
+        if fmt is None:
+            return 0
+        if fmt.xf_index is None:
+            raise RuntimeError("format was never used, so xlsxwriter gave it no index")
+        return fmt.xf_index
 
 
 def _width(col: Column) -> float:
@@ -290,7 +284,7 @@ def _width(col: Column) -> float:
         return LONG_WIDTH
     shown = {"rate": lambda v: "100.0%", "date": lambda v: "2026-11-20"}
     show = shown.get(col.kind, lambda v: f"{v:,.2f}" if isinstance(v, float) else f"{v}")
-    sample = [show(v) for v in col.values[:WIDTH_SAMPLE] if v is not None]
+    sample = {show(v) for v in col.values[:WIDTH_SAMPLE] if v is not None}
     widest = max([_display_width(s) for s in sample] + [_display_width(col.header) + 2])
     return float(min(max(widest + 1, MIN_WIDTH), MAX_WIDTH))
 

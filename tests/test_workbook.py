@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -180,6 +183,26 @@ def test_hostile_text_is_cleaned_not_fatal(tmp_path):
     ws = openpyxl.load_workbook(write_workbook(agg, [], tmp_path / "汇总表.xlsx"))["问题台账"]
     assert ws["E2"].value == "abc\td\ne"
     assert len(ws["E3"].value) == MAX_TEXT
+
+
+def test_every_sheet_part_is_well_formed_with_rows_in_order_and_true_dimension(tmp_path):
+    """What Excel is strict about: row and cell order, unique references, the used range."""
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    path = write_workbook(demo_aggregate(), FINDINGS, tmp_path / "汇总表.xlsx")
+    book = openpyxl.load_workbook(path)
+    with zipfile.ZipFile(path) as package:
+        parts = [package.read(f"xl/worksheets/sheet{i}.xml") for i in range(1, len(SHEETS) + 1)]
+    for ws, part in zip(book, parts, strict=True):
+        root = ElementTree.fromstring(part)
+        rows = root.findall(f"{ns}sheetData/{ns}row")
+        assert [int(r.get("r")) for r in rows] == list(range(1, ws.max_row + 1))
+        width = len(rows[0])
+        for r in rows:
+            assert [c.get("r") for c in r] == [f"{chr(65 + i)}{r.get('r')}" for i in range(width)]
+        used = f"A1:{chr(64 + width)}{len(rows)}"
+        assert root.find(f"{ns}dimension").get("ref") == used
+        assert root.find(f"{ns}autoFilter").get("ref") == used
+        assert not re.search(rb"<f>|t=\"str\"", part)  # no formula anywhere
 
 
 def test_same_inputs_give_identical_files(tmp_path):
