@@ -115,7 +115,7 @@ def per_form(inputs: Path, templates: Path, sample: int = SAMPLE_FORMS) -> dict:
     clock = {"guard": 0.0, "read": 0.0, "validate": 0.0, "floor": 0.0}
     for path in files:
         t0 = time.perf_counter()
-        screen_file(path, path.name)
+        screen_file(path, path.name, spec.sheets)  # as the pipeline calls it
         t1 = time.perf_counter()
         raw = read_form(path, spec, path.name)
         t2 = time.perf_counter()
