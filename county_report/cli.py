@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from datetime import date
@@ -19,10 +20,41 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 FORMS_FOLDER = "下发标准表"
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix="用法：")
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with its English headings and errors said in Chinese."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=_Formatter, add_help=False, **kwargs)
+        self._positionals.title, self._optionals.title = "命令", "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # argparse's own exit code is 2 too; its text is English
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"参数有误：{message}\n请用 python run_report.py --help 查看用法。\n")
+        self.exit(
+            EXIT_USAGE, f"参数有误：{_in_chinese(message)}\n请用 python run_report.py --help 查看用法。\n"
+        )
+
+
+_ARGPARSE_MESSAGES = (
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument command: invalid choice: '([^']*)'.*", r"没有「\1」这个命令，可用的命令：run、forms、check"),
+    (r"argument ([^:]+): invalid int value: '([^']*)'", r"「\1」的值「\2」不是整数"),
+    (r"argument ([^:]+): expected one argument", r"「\1」后面缺少值"),
+    (r"argument ([^:]+): (.*)", r"「\1」：\2"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    """argparse's few English sentences, said in Chinese."""
+    for pattern, chinese in _ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, chinese, message)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,16 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "command", nargs="?", default="run", choices=["run", "forms", "check"], help="要执行的命令"
     )
-    p.add_argument("--inputs", type=Path, default=PROJECT_DIR / "inputs", help="村级报表所在文件夹")
-    p.add_argument("--outputs", type=Path, default=PROJECT_DIR / "outputs", help="结果输出文件夹")
     p.add_argument(
-        "--templates", type=Path, default=PROJECT_DIR / "templates", help="表单定义、名册、模板所在文件夹"
+        "--inputs", type=Path, default=PROJECT_DIR / "inputs", metavar="文件夹", help="村级报表所在文件夹"
     )
-    p.add_argument("--as-of", type=_date, help="统计截止日期 YYYY-MM-DD（默认：各村最常见的统计截止日期）")
+    p.add_argument(
+        "--outputs", type=Path, default=PROJECT_DIR / "outputs", metavar="文件夹", help="结果输出文件夹"
+    )
+    p.add_argument(
+        "--templates",
+        type=Path,
+        default=PROJECT_DIR / "templates",
+        metavar="文件夹",
+        help="表单定义、名册、模板所在文件夹",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="日期",
+        help="统计截止日期 YYYY-MM-DD（默认：各村最常见的统计截止日期）",
+    )
     p.add_argument("--strict", action="store_true", help="有任何错误即不生成汇总表和报告")
     p.add_argument("--json", action="store_true", help="在标准输出打印机器可读的运行结果")
     p.add_argument("--quiet", action="store_true", help="只打印最后的汇总")
-    p.add_argument("--workers", type=int, help="读取文件的进程数（0＝不另开进程）")
+    p.add_argument("--workers", type=int, metavar="个数", help="读取文件的进程数（0＝不另开进程）")
     p.add_argument("--debug", action="store_true", help="出错时显示详细的技术信息")
     return p
 
@@ -65,6 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except ConfigError as exc:
         print(f"配置有误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if args.debug:
+            traceback.print_exc()
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"无法读写文件{where}（{exc.strerror or exc}）。请检查文件夹是否存在、有无写入权限、磁盘是否已满。",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the clerk gets one line; the detail is behind --debug
         if args.debug:

@@ -172,3 +172,30 @@ def test_forms_writes_the_blank_form_and_one_prefilled_form_per_village(small_co
     form = read_form(folder / "河西乡-柳树村.xlsx", spec, "河西乡-柳树村.xlsx")
     assert (form.fields["township"].raw, form.fields["village"].raw) == ("河西乡", "柳树村")
     assert form.findings == ()
+
+
+def test_usage_errors_are_said_in_chinese(capsys):
+    cases = {
+        ("frobnicate",): "参数有误：没有「frobnicate」这个命令，可用的命令：run、forms、check",
+        ("--bogus",): "参数有误：无法识别的参数：--bogus",
+        ("--workers", "x"): "参数有误：「--workers」的值「x」不是整数",
+    }
+    for argv, message in cases.items():
+        assert _exit_code(lambda argv=argv: main(list(argv))) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.startswith("用法：")
+
+
+def test_help_headings_are_chinese(capsys):
+    assert _exit_code(lambda: main(["--help"])) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：") and "选项" in out and "显示本帮助并退出" in out
+    assert "usage" not in out and "show this help" not in out
+
+
+def test_an_unwritable_output_folder_is_one_chinese_line(small_county, capsys):
+    blocker = small_county["outputs"]
+    blocker.write_text("不是文件夹", encoding="utf-8")  # outputs exists as a file: cannot be written into
+    assert main(args(small_county)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("无法读写文件") and "请检查文件夹是否存在" in err and "Traceback" not in err
