@@ -10,45 +10,17 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
+from builders import AS_OF, ROSTER, SPEC, submission
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from county_report import atomic
 from county_report.aggregate import TOTAL, aggregate
 from county_report.findings import finding
-from county_report.formspec import load_formspec
-from county_report.model import Submission
-from county_report.roster import Roster
 from county_report.workbook import MAX_TEXT, NO_RATE, write_workbook
 
-SPEC = load_formspec(Path(__file__).resolve().parents[1] / "templates" / "form.toml")
-ROSTER = Roster(
-    townships=("城关镇", "河西乡", "山北镇"),
-    villages=(
-        ("城关镇", "东风村"),
-        ("城关镇", "南街社区"),
-        ("河西乡", "柳树村"),
-        ("河西乡", "杨家村"),
-        ("山北镇", "石门村"),
-    ),
-)
-AS_OF = dt.date(2026, 11, 20)
 SHEETS = ["全县汇总", "分村明细", "上报进度", "问题台账", "问题分类统计", "典型事例", "校验结果"]
 HYPERLINK = '=HYPERLINK("http://x","点击")'
-
-
-def submission(township, village, metrics=None, ledger=(), highlights=()):
-    values = {m.key: (0.0 if m.type == "decimal" else 0) for m in SPEC.metrics} | dict(metrics or {})
-    header = {
-        "township": township,
-        "village": village,
-        "reporter": "张三",
-        "filled_on": AS_OF,
-        "as_of": AS_OF,
-    }
-    return Submission(
-        f"{village}.xlsx", Path(f"{village}.xlsx"), 0.0, header, values, tuple(ledger), tuple(highlights), ()
-    )
 
 
 def ledger_row(row, description="道路破损", status="办理中", deadline=dt.date(2026, 11, 1)):
