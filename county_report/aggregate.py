@@ -8,7 +8,7 @@ recomputed from totals (never averaged), and every table follows the roster's or
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from .model import Submission
 from .roster import Roster
 
 TOTAL = "合计"
-REPORTED, MISSING = "已报", "未报"
+REPORTED, MISSING, TO_CORRECT = "已报", "未报", "有误待更正"
 UNFILLED = "（未填写）"  # a ledger row whose category or status was left blank
 MICRO = 1_000_000  # decimal metrics are summed in millionths of their unit
 _EXACT_LIMIT = 2**53 / MICRO  # beyond this, value * MICRO is no longer an exact float
@@ -54,8 +54,17 @@ def default_as_of(submissions: Sequence[Submission]) -> date | None:
     return max(counts, key=lambda d: (counts[d], d))
 
 
-def aggregate(submissions: Sequence[Submission], roster: Roster, spec: FormSpec, as_of: date) -> Aggregate:
-    """Build every table from the accepted submissions; any rejected one passed in is left out."""
+def aggregate(
+    submissions: Sequence[Submission],
+    roster: Roster,
+    spec: FormSpec,
+    as_of: date,
+    to_correct: Collection[tuple[str, str]] = (),
+) -> Aggregate:
+    """Build every table from the accepted submissions; any rejected one passed in is left out.
+
+    `to_correct`: villages whose latest file arrived but was rejected (shown as 有误待更正).
+    """
     ordered = _in_roster_order([s for s in submissions if s.accepted], roster)
     villages = village_table(ordered, spec)
     townships, county = township_totals(villages, roster, spec)
@@ -66,7 +75,7 @@ def aggregate(submissions: Sequence[Submission], roster: Roster, spec: FormSpec,
         villages=villages,
         townships=townships,
         county=county,
-        progress=progress_table(villages, roster),
+        progress=progress_table(villages, roster, to_correct),
         ledger=ledger,
         category_status=category_status_table(ledger, spec),
         highlights=highlight_table(ordered, spec),
@@ -112,18 +121,22 @@ def township_totals(villages: pd.DataFrame, roster: Roster, spec: FormSpec) -> t
     return townships, _county_row(exact.sum(), townships.columns, spec)
 
 
-def progress_table(villages: pd.DataFrame, roster: Roster) -> pd.DataFrame:
-    """Every roster village, 已报 or 未报, with the file that counted."""
+def progress_table(
+    villages: pd.DataFrame, roster: Roster, to_correct: Collection[tuple[str, str]] = ()
+) -> pd.DataFrame:
+    """Every roster village, 已报, 有误待更正 or 未报, with the file that counted."""
     expected = pd.DataFrame(list(roster.villages), columns=["township", "village"], dtype=object)
     files = villages[["township", "village", "file"]].drop_duplicates(["township", "village"])
     merged = expected.merge(files.astype(object), how="left", on=["township", "village"], sort=False)
     reported = merged["file"].notna()
+    wrong = set(to_correct)
+    returned = [(t, v) in wrong for t, v in zip(merged["township"], merged["village"], strict=True)]
     return pd.DataFrame(
         {
             "township": merged["township"],
             "village": merged["village"],
             "reported": reported.astype(bool),
-            "status": np.where(reported, REPORTED, MISSING),
+            "status": np.where(reported, REPORTED, np.where(returned, TO_CORRECT, MISSING)),
             "file": merged["file"].where(reported, "").astype(str),
         },
         columns=list(PROGRESS_COLUMNS),

@@ -168,6 +168,7 @@ def run_summary(result) -> dict:
         "应报村数": result.villages_expected,
         "已报村数": result.villages_reported,
         "未报村": [f"{t}{v}" for t, v in result.missing_villages],
+        "有误待更正村": [f"{t}{v}" for t, v in result.villages_to_correct],
         "汇总表": str(result.workbook_path) if result.workbook_path else None,
         "工作总结": str(result.report_path) if result.report_path else None,
         "提示": list(result.notices),

@@ -52,7 +52,7 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         f"被取代 {result.superseded} 个；跳过 {result.skipped} 个。",
         f"错误 {errors} 条，警告 {warnings} 条。",
         f"已报村（社区）{result.villages_reported} 个 / 应报 {result.villages_expected} 个，"
-        f"未报 {len(result.missing_villages)} 个。",
+        f"未报 {len(result.missing_villages)} 个" + _to_correct(result) + "。",
     ]
     if result.as_of:
         lines.append(f"统计截止日期：{result.as_of.year}年{result.as_of.month}月{result.as_of.day}日")
@@ -63,9 +63,12 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         lines.append(f"工作总结：{result.report_path}")
     if check_only:
         lines.append("（仅校验，未生成汇总表和报告。）")
-    elif not result.workbook_path:
-        lines.append("因存在错误且使用了 --strict，未生成汇总表和报告。")
     return lines
+
+
+def _to_correct(result: RunResult) -> str:
+    count = len(result.villages_to_correct)
+    return f"，报表有误待更正 {count} 个" if count else ""
 
 
 class ProgressBar:

@@ -166,7 +166,7 @@ def write_outcome(sheet: SheetLike, result: RunResult) -> None:
         "跳过": result.skipped,
         "应报村数": result.villages_expected,
         "已报村数": result.villages_reported,
-        "未报村（社区）": _text(missing_villages_text(result.missing_villages)),
+        "未报村（社区）": _text(missing_villages_text(result.missing_villages) + to_correct_text(result)),
         "汇总表": output_link(result.workbook_path),
         "工作总结": output_link(result.report_path),
         "提示": _text("；".join(result.notices)),
@@ -211,6 +211,12 @@ def missing_villages_text(missing: tuple[tuple[str, str], ...]) -> str:
     if len(listed) > _MISSING_TEXT_LIMIT:
         listed = listed[:_MISSING_TEXT_LIMIT] + "……（全部见汇总表「上报进度」）"
     return f"共 {len(missing)} 个：{listed}"
+
+
+def to_correct_text(result: RunResult) -> str:
+    """Villages whose form arrived but was rejected: not 未报, but still to chase."""
+    wrong = result.villages_to_correct
+    return f"。另有 {len(wrong)} 个报表有误待更正：{'、'.join(t + v for t, v in wrong)}" if wrong else ""
 
 
 def first_findings(findings: tuple[Finding, ...], limit: int = FINDINGS_LIMIT) -> list[Finding]:

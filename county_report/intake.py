@@ -121,31 +121,50 @@ def _unread(outcome: Outcome) -> Finding:
     return finding("file-corrupt", file=name, reason="文件内部数据有误", value=outcome.detail)
 
 
+_UNPLACED = {"unknown-township", "unknown-village"}
+
+
+def placed(sub: Submission) -> tuple[str, str] | None:
+    """The roster village a file speaks for, whether or not it is valid; None if unknown."""
+    if not sub.township or not sub.village or any(f.code in _UNPLACED for f in sub.findings):
+        return None
+    return sub.township, sub.village
+
+
 def pick_latest(submissions: Sequence[Submission]) -> tuple[list[Submission], list[Finding]]:
-    """One submission per village: the later 填报日期, then the later file time, wins."""
+    """One file per village: the later 填报日期, then the later file time, wins, valid or not.
+
+    A village that corrects its form and sends it again is judged on the new file alone; the
+    older files are listed as superseded. Files that name no roster village all stay.
+    """
     groups: dict[tuple[str, str], list[Submission]] = {}
+    latest = []
     for sub in submissions:
-        if sub.accepted:
-            groups.setdefault((sub.township, sub.village), []).append(sub)
-    kept, superseded = [], []
+        place = placed(sub)
+        if place is None:
+            latest.append(sub)
+        else:
+            groups.setdefault(place, []).append(sub)
+    superseded = []
     for group in groups.values():
         group.sort(key=lambda s: (s.header.get("filled_on") or date.min, s.mtime, s.file))
         winner = group[-1]
-        kept.append(winner)
-        for loser in group[:-1]:
-            when = loser.header.get("filled_on")
-            superseded.append(
-                finding(
-                    "superseded",
-                    file=loser.file,
-                    value=when.isoformat() if when else "未填",
-                    village=f"{winner.township}{winner.village}",
-                    reason=winner.file,
-                )
-            )
+        latest.append(winner)
+        superseded += [_superseded(loser, winner) for loser in group[:-1]]
     order = {id(s): i for i, s in enumerate(submissions)}
-    kept.sort(key=lambda s: order[id(s)])
-    return kept, superseded
+    latest.sort(key=lambda s: order[id(s)])
+    return latest, superseded
+
+
+def _superseded(loser: Submission, winner: Submission) -> Finding:
+    when = loser.header.get("filled_on")
+    return finding(
+        "superseded",
+        file=loser.file,
+        value=when.isoformat() if when else "未填",
+        village=f"{winner.township}{winner.village}",
+        reason=winner.file,
+    )
 
 
 def default_period(submissions: Sequence[Submission]) -> date | None:

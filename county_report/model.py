@@ -68,13 +68,14 @@ class RunResult:
     superseded: int
     villages_expected: int
     villages_reported: int
-    missing_villages: tuple[tuple[str, str], ...]  # (township, village)
+    missing_villages: tuple[tuple[str, str], ...]  # (township, village): no file at all
     findings: tuple[Finding, ...]
     workbook_path: Path | None = None
     report_path: Path | None = None
     notices: tuple[str, ...] = field(default=())  # e.g. "汇总表.xlsx 正被占用，已另存为 …"
     exit_code: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)  # stage → seconds, for the benchmark
+    villages_to_correct: tuple[tuple[str, str], ...] = ()  # their latest file arrived but was rejected
 
     @property
     def errors(self) -> tuple[Finding, ...]:

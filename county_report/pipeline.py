@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .findings import Finding
-from .intake import Intake, default_period, period_findings, pick_latest, take_in
+from .intake import Intake, default_period, period_findings, pick_latest, placed, take_in
 from .model import RunOptions, RunResult
 from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
 
@@ -45,43 +45,60 @@ def run(
     watch.lap("templates")
     intake = take_in(options.inputs, options.templates, options.workers, on_progress)
     watch.lap("read")
-    counted, superseded = pick_latest(intake.submissions)
-    period = options.as_of or default_period(counted)
-    findings = _all_findings(intake, superseded, period_findings(counted, period, spec) if period else [])
+    latest, superseded = pick_latest(intake.submissions)
+    counted = [s for s in latest if s.accepted]
+    period = options.as_of or default_period(counted) or default_period(intake.submissions)
+    dropped = {f.file for f in superseded}
+    extra = [*superseded, *(period_findings(counted, period, spec) if period else [])]
+    findings = _all_findings(intake, dropped, extra)
     reported = {(s.township, s.village) for s in counted}
+    to_correct = {p for s in latest if not s.accepted and (p := placed(s)) and p not in reported}
     result = RunResult(
         started_at=started,
         as_of=period,
         files_read=intake.files_read,
         accepted=len(counted),
-        rejected=sum(1 for s in intake.submissions if not s.accepted) + len(intake.unread),
+        rejected=len(latest) - len(counted) + len(intake.unread),
         skipped=len(intake.skipped),
         superseded=len(superseded),
         villages_expected=len(roster.villages),
         villages_reported=len(reported),
-        missing_villages=tuple(v for v in roster.villages if v not in reported),
+        missing_villages=tuple(v for v in roster.villages if v not in reported and v not in to_correct),
+        villages_to_correct=tuple(v for v in roster.villages if v in to_correct),
         findings=findings,
     )
     has_errors = any(f.is_error for f in findings)
-    if not (options.check_only or (options.strict and has_errors)):
-        result = _write_outputs(
-            result, counted, roster, spec, settings, options, report_date or date.today(), watch
-        )
+    if options.check_only:
+        pass
+    elif options.strict and has_errors:
+        result = replace(result, notices=("因存在错误且使用了 --strict，未生成汇总表和报告。",))
+    elif not counted:
+        notice = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
+        return replace(result, notices=(notice,), exit_code=1, timings=watch.timings)
+    else:
+        day = report_date or date.today()
+        result = _write_outputs(result, counted, to_correct, roster, spec, settings, options, day, watch)
     return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
 
 
-def _all_findings(intake: Intake, superseded: list[Finding], period: list[Finding]) -> tuple[Finding, ...]:
-    """Every finding of the run, grouped by file in file order, skipped files last."""
+def _all_findings(intake: Intake, dropped: set[str], extra: list[Finding]) -> tuple[Finding, ...]:
+    """Every finding of the run, grouped by file in file order, skipped files last.
+
+    A superseded file shows only that it was superseded: its own problems no longer matter.
+    """
     per_file: dict[str, list[Finding]] = {}
     for sub in intake.submissions:
-        per_file.setdefault(sub.file, []).extend(sub.findings)
-    for f in (*intake.unread, *superseded, *period):
+        if sub.file not in dropped:
+            per_file.setdefault(sub.file, []).extend(sub.findings)
+    for f in (*intake.unread, *extra):
         per_file.setdefault(f.file, []).append(f)
     ordered = [f for name in sorted(per_file) for f in per_file[name]]
     return tuple(ordered) + intake.skipped
 
 
-def _write_outputs(result, counted, roster, spec, settings, options, report_date, watch) -> RunResult:
+def _write_outputs(
+    result, counted, to_correct, roster, spec, settings, options, report_date, watch
+) -> RunResult:
     """Aggregate, then write the workbook and the report; each lands atomically."""
     from .aggregate import aggregate
     from .report import build_context, render_report
@@ -89,7 +106,7 @@ def _write_outputs(result, counted, roster, spec, settings, options, report_date
 
     outputs = Path(options.outputs)
     outputs.mkdir(parents=True, exist_ok=True)
-    agg = aggregate(counted, roster, spec, result.as_of or report_date)
+    agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
     watch.lap("aggregate")
     workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
     watch.lap("workbook")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from .aggregate import MISSING, TO_CORRECT
 from .cnformat import cn_date, integer, money, pct
 
 VILLAGE_UNIT = "村（社区）"
@@ -142,19 +143,25 @@ def _low_rate_items(agg):
 
 def _missing_item(agg):
     progress = agg.progress
-    missing = progress[~progress["reported"].astype(bool)]
-    if missing.empty:
+    missing = progress[progress["status"] == MISSING]
+    returned = progress[progress["status"] == TO_CORRECT]
+    if missing.empty and returned.empty:
         return None
-    if len(missing) <= MAX_NAMED:
+    if missing.empty:
+        sentence = ""
+    elif len(missing) <= MAX_NAMED:
         names = "、".join(f"{t}{v}" for t, v in zip(missing["township"], missing["village"], strict=True))
-        detail = ""
+        sentence = f"截至{cn_date(agg.as_of)}，{names}尚未报送活动情况"
     else:
         names = join_names(list(missing["village"]), VILLAGE_UNIT)
-        detail = f"，涉及{_counted(missing.groupby('township', sort=False).size())}"
-    return (
-        f"部分{VILLAGE_UNIT}未按时报送。",
-        f"截至{cn_date(agg.as_of)}，{names}尚未报送活动情况{detail}，全县数据还不完整。",
-    )
+        detail = _counted(missing.groupby("township", sort=False).size())
+        sentence = f"截至{cn_date(agg.as_of)}，{names}尚未报送活动情况，涉及{detail}"
+    if not returned.empty:
+        lead = "另有" if sentence else f"截至{cn_date(agg.as_of)}，"
+        sentence += (
+            f"{'；' if sentence else ''}{lead}{len(returned)}个{VILLAGE_UNIT}报送的报表有误，已退回更正"
+        )
+    return (f"部分{VILLAGE_UNIT}未按时报送。", f"{sentence}，全县数据还不完整。")
 
 
 def _category_counts(agg) -> pd.Series:

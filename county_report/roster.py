@@ -33,6 +33,7 @@ class Match:
     village: str = ""
     township_suggestion: str = ""
     village_suggestion: str = ""
+    village_elsewhere: str = ""  # the township the typed village belongs to, when not the typed one
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,13 @@ class Roster:
         village = villages.get((township, v_typed)) or self.aliases.get((township, v_typed), "")
         if village:
             return Match(township, village)
-        suggestion = _closest(v_typed, self.villages_of(township)) or anywhere.get(v_typed, "")
-        return Match(township=township, village_suggestion=suggestion)
+        elsewhere = anywhere.get(v_typed, "")
+        if elsewhere:  # the right village under the wrong township: say which township it is in
+            return Match(township=township, village_elsewhere=self.township_of(elsewhere))
+        return Match(township=township, village_suggestion=_closest(v_typed, self.villages_of(township)))
+
+    def township_of(self, village: str) -> str:
+        return next((t for t, v in self.villages if v == village), "")
 
 
 def _closest(typed: str, names: tuple[str, ...]) -> str:

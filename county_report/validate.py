@@ -93,6 +93,8 @@ def _resolve_place(raw: RawForm, spec: FormSpec, roster: Roster, header: dict, o
         return
     if not match.village:
         hint = f"是否应为「{match.village_suggestion}」？" if match.village_suggestion else "请核对名册。"
+        if match.village_elsewhere:
+            hint = f"名册中「{typed_v}」属于「{match.village_elsewhere}」，请核对{t_field.label}。"
         cell = raw.fields[v_field.key]
         out.add("unknown-village", cell, v_field.label, township=f"「{match.township}」", suggestion=hint)
         return

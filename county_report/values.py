@@ -64,11 +64,13 @@ def _number_from_text(text: str, unit: str) -> Decimal | None:
 
 
 def _is_unit(rest: str, unit: str) -> bool:
-    """A trailing `户`, `人次`, `(户)` or the field's own unit is a unit, not garbage."""
-    rest = rest.strip("()（）")
-    if unit and rest == unicodedata.normalize("NFKC", unit):
-        return True
-    return 0 < len(rest) <= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in rest)
+    """Only the field's own unit may follow the number: `120户`, `120（户）`, `5万元` in a 万元 field.
+
+    Anything else (`2万元` in a 元 field, `3万`, `120人` in a 户 field, `120余`) changes or blurs
+    the figure, so it is not silently dropped.
+    """
+    bare = rest.strip("()（）")
+    return bool(unit) and bare == unicodedata.normalize("NFKC", unit) and rest in (bare, f"({bare})")
 
 
 def parse_date(raw: object) -> date | None:

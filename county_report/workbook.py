@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from .aggregate import MISSING, TOTAL, Aggregate
+from .aggregate import MISSING, TO_CORRECT, TOTAL, Aggregate
 from .atomic import atomic_write
 from .findings import Finding, Severity
 from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
@@ -106,7 +106,7 @@ def village_sheet(agg: Aggregate) -> Sheet:
 
 
 def progress_sheet(agg: Aggregate) -> Sheet:
-    """上报进度: every roster village, 已报 or 未报; 未报 rows highlighted."""
+    """上报进度: every roster village, 已报 / 有误待更正 / 未报; the last two highlighted."""
     spec, p = agg.spec, agg.progress
     columns = [
         Column("序号", "int", list(range(1, len(p) + 1))),
@@ -115,7 +115,7 @@ def progress_sheet(agg: Aggregate) -> Sheet:
         Column("状态", "text", _values(p["status"])),
         Column("文件名", "text", _values(p["file"])),
     ]
-    styles = tuple("missing" if s == MISSING else "" for s in p["status"].tolist())
+    styles = tuple("missing" if s in (MISSING, TO_CORRECT) else "" for s in p["status"].tolist())
     return Sheet("上报进度", tuple(columns), styles, fit_width=True)
 
 

@@ -30,10 +30,12 @@ def make_templates(folder: Path, roster=SMALL_ROSTER) -> Path:
 
 @pytest.fixture
 def small_county(tmp_path) -> dict[str, Path]:
-    """templates/ with three villages, inputs/ with one good form and one with an error."""
+    """templates/ with three villages, inputs/ with 东风村's good form and 黄龙村's with an error."""
+    from fixtures.make_finding_fixtures import write_form
+
     templates = make_templates(tmp_path / "templates")
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     shutil.copy(FINDING_FIXTURES / "good.xlsx", inputs / "城关镇-东风村.xlsx")
-    shutil.copy(FINDING_FIXTURES / "not-a-number.xlsx", inputs / "城关镇-东风村（第二份）.xlsx")
+    write_form(inputs / "城关镇-黄龙村.xlsx", header={"village": "黄龙村"}, metrics={"households": "三百户"})
     return {"templates": templates, "inputs": inputs, "outputs": tmp_path / "outputs"}

@@ -79,7 +79,7 @@ def test_labels_match_however_they_are_typed(typed):
 def test_too_many_ledger_rows_reject_the_file(tmp_path, small_county):
     form = small_county["templates"] / "form.toml"
     form.write_text(FORM.replace("max_rows = 2000", "max_rows = 3", 1), encoding="utf-8")
-    (small_county["inputs"] / "城关镇-东风村（第二份）.xlsx").unlink()
+    (small_county["inputs"] / "城关镇-黄龙村.xlsx").unlink()
     result = run(
         RunOptions(
             small_county["inputs"],
@@ -100,7 +100,7 @@ def test_too_many_ledger_rows_reject_the_file(tmp_path, small_county):
 
 def test_a_form_for_another_period_gets_a_warning_at_its_date_cell(small_county):
     inputs = small_county["inputs"]
-    (inputs / "城关镇-东风村（第二份）.xlsx").unlink()
+    (inputs / "城关镇-黄龙村.xlsx").unlink()
     options = RunOptions(
         inputs,
         small_county["outputs"],

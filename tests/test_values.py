@@ -88,3 +88,25 @@ def test_cell_address():
         "AA10",
         "XFD1",
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit", "integer"),
+    [
+        ("2万元", "元", False),
+        ("123500元", "万元", False),
+        ("3万", "人次", True),
+        ("1千", "份", True),
+        ("120余", "户", True),
+        ("120人", "户", True),
+        ("120户户", "户", True),
+    ],
+)
+def test_a_unit_other_than_the_field_s_own_is_not_silently_dropped(raw, unit, integer):
+    assert parse_number(raw, unit=unit, integer=integer) == (None, "not-a-number")
+
+
+def test_the_field_s_own_unit_in_any_bracket_is_accepted():
+    assert parse_number("5万元", unit="万元", integer=False) == (5.0, "")
+    assert parse_number("5（万元）", unit="万元", integer=False) == (5.0, "")
+    assert parse_number("120(人次)", unit="人次") == (120, "")

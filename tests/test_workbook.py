@@ -233,7 +233,7 @@ def test_demo_inputs_total_row_equals_sum_of_village_rows(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     intake = take_in(root / "inputs", root / "templates", 0, None)  # 0: read in this process
-    counted, _ = pick_latest(intake.submissions)
+    counted = [s for s in pick_latest(intake.submissions)[0] if s.accepted]
     agg = aggregate(counted, load_roster(root / "templates" / "名册.xlsx", SPEC), SPEC, AS_OF)
     book = openpyxl.load_workbook(write_workbook(agg, [], tmp_path / "汇总表.xlsx"))
     summary, detail = rows(book["全县汇总"]), rows(book["分村明细"])
