@@ -15,6 +15,7 @@ from .formspec import FormSpec, TableSpec, normalize_label, sheet_key
 from .values import cell_address, is_blank
 
 HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of its sheet
+MAX_MERGED_ROWS = 500  # a vertical merge taller than any ledger block is not filled down
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,23 @@ class RawForm:
 
 
 class _Grid:
-    """A sheet's values from A1, with its merged ranges."""
+    """A sheet's values from A1, with its merged ranges.
+
+    A cell merged down several rows (one 问题类别 over three ledger rows, as villages do)
+    reads as its top cell's value in every row it covers.
+    """
 
     def __init__(self, name: str, rows: list[list[Any]], merged: list | None):
         self.name = name
         self.rows = rows
         self.merged_right = {start: end[1] for start, end in (merged or [])}
+        self.merged_down: dict[tuple[int, int], tuple[int, int]] = {}
+        for (r0, c0), (r1, c1) in merged or []:
+            if c0 == c1 and 0 < r1 - r0 <= MAX_MERGED_ROWS:
+                self.merged_down.update({(r, c0): (r0, c0) for r in range(r0 + 1, r1 + 1)})
 
     def get(self, r: int, c: int) -> Any:
+        r, c = self.merged_down.get((r, c), (r, c))
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
             return self.rows[r][c]
         return None

@@ -124,3 +124,23 @@ def test_every_catalogue_message_fills_without_leftover_braces():
 def test_control_characters_in_messages_are_not_echoed():
     f = finding("not-a-number", label="走访农户", value="1\x002\n3")
     assert f.value == "1 2 3"
+
+
+def test_a_category_merged_down_several_ledger_rows_counts_for_each_row(tmp_path):
+    from fixtures.make_finding_fixtures import write_form
+    from openpyxl import load_workbook
+
+    path = write_form(tmp_path / "merged.xlsx")
+    wb = load_workbook(path)
+    ws = wb["问题台账"]
+    ws["B2"].value, ws["B3"].value = "民生保障", None  # rows 2–3 share one merged 问题类别 cell
+    ws["G3"].value = None
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("G2:G3")  # and one merged 办理状态
+    wb.save(path)
+    sub = read_submission(path, SPEC, ROSTER, "merged.xlsx")
+    assert sub.findings == ()
+    assert [(r["category"], r["status"]) for r in sub.ledger[:2]] == [
+        ("民生保障", "已解决"),
+        ("民生保障", "已解决"),
+    ]
