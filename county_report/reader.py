@@ -12,6 +12,7 @@ from typing import Any
 
 from .findings import Finding, finding
 from .formspec import FormSpec, TableSpec, normalize_label, sheet_key
+from .odsmerge import ods_merges
 from .values import cell_address, is_blank
 
 HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of its sheet
@@ -80,6 +81,7 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
 
     path = Path(path)
     mtime = path.stat().st_mtime
+    ods_merged = ods_merges(path, spec.sheets) if path.suffix.lower() == ".ods" else {}
     with CalamineWorkbook.from_path(str(path)) as book:
         names = {sheet_key(n): n for n in book.sheet_names}
 
@@ -92,7 +94,7 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
                 merged = sheet.merged_cell_ranges
             except Exception:  # noqa: BLE001 - merges are a nicety; .ods/.xls may not report them
                 merged = None
-            return _Grid(name, sheet.to_python(skip_empty_area=False), merged)
+            return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
 
         basic, ledger, highlights = (grid(s) for s in spec.sheets)
     absent = [s for s, g in zip(spec.sheets, (basic, ledger, highlights), strict=True) if g is None]

@@ -144,3 +144,12 @@ def test_a_category_merged_down_several_ledger_rows_counts_for_each_row(tmp_path
         ("民生保障", "已解决"),
         ("民生保障", "已解决"),
     ]
+
+
+@pytest.mark.parametrize("name", ["merged_labels.xlsx", "merged_labels.ods"])
+def test_labels_merged_across_two_columns_read_the_value_right_of_the_merge(name):
+    # .ods: calamine reports no merges, so they are read from content.xml (county_report/odsmerge.py)
+    sub = read_submission(FIXTURES.parent / name, SPEC, ROSTER, name)
+    assert sub.findings == ()
+    assert sub.metrics == read("good").metrics
+    assert sub.cells["households"] == "C11"
