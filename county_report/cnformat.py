@@ -7,6 +7,7 @@ so the report and the workbook agree digit for digit.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral, Real
@@ -17,6 +18,11 @@ MISSING = "—"  # a rate whose denominator is 0, or a value that is absent
 def cn_date(d: date) -> str:
     """A date as `2026年11月20日` (Arabic numerals, full year, no leading zeros)."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on screen or in a cell: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _decimal(x: Real) -> Decimal:

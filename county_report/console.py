@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
 
+from .cnformat import cn_date, display_width
 from .findings import Finding
 from .model import RunResult
 
@@ -14,16 +14,11 @@ MAX_ROWS_SHOWN = 200  # the full list is always in 校验结果; the console sho
 COLUMNS = (("文件", 28), ("工作表", 8), ("单元格", 6), ("级别", 4), ("说明", 0))
 
 
-def width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def fit(text: str, size: int) -> str:
     """Pad or cut `text` to `size` display columns."""
     out, used = "", 0
     for ch in text:
-        w = width(ch)
+        w = display_width(ch)
         if used + w > size:
             return out[: max(0, len(out) - 1)] + "…" + " " * (size - used)
         out, used = out + ch, used + w
@@ -55,7 +50,7 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         f"未报 {len(result.missing_villages)} 个" + _to_correct(result) + "。",
     ]
     if result.as_of:
-        lines.append(f"统计截止日期：{result.as_of.year}年{result.as_of.month}月{result.as_of.day}日")
+        lines.append(f"统计截止日期：{cn_date(result.as_of)}")
     lines += list(result.notices)
     if result.workbook_path:
         lines.append(f"汇总表：{result.workbook_path}")

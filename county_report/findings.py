@@ -150,7 +150,3 @@ def _shown(value: object, limit: int = 60) -> str:
     s = str(value)
     s = "".join(ch if ch.isprintable() else " " for ch in s)
     return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def has_error(findings: list[Finding] | tuple[Finding, ...]) -> bool:
-    return any(f.is_error for f in findings)

@@ -40,9 +40,9 @@ def _normalized(text: str) -> str:
     return s
 
 
-def sheet_key(name: str) -> str:
-    """A sheet name as compared: NFKC, no spaces (villages retype tab names)."""
-    return "".join(unicodedata.normalize("NFKC", str(name)).split())
+def normalize_name(text: object) -> str:
+    """A sheet or place name as compared: NFKC, no spaces at all (villages retype both)."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
 @dataclass(frozen=True)

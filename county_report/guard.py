@@ -17,7 +17,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from .findings import Finding, finding
-from .formspec import sheet_key
+from .formspec import normalize_name
 from .sheetscan import CHUNK, MAX_COLS, MAX_ROWS, SheetTooLarge, XmlUnsafe, biff_scan, scanner_for, xml_prolog
 
 __all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen_file"]
@@ -245,8 +245,8 @@ def _parsed_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], sheets) -> 
     names = {info.filename for info in infos}
     if sheets is None or "xl/workbook.xml" not in names:
         return None
-    wanted = {sheet_key(s) for s in sheets}
-    chosen = {part for part, sheet in _xlsx_sheet_parts(zf).items() if sheet_key(sheet) in wanted}
+    wanted = {normalize_name(s) for s in sheets}
+    chosen = {part for part, sheet in _xlsx_sheet_parts(zf).items() if normalize_name(sheet) in wanted}
     if not chosen or not chosen <= names:
         return None  # the catalogue cannot be followed: be safe and scan every part
     always = {n for n in names if n.startswith(_ALWAYS_PARSED) and n.endswith((".xml", ".rels"))}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .formspec import sheet_key
+from .formspec import normalize_name
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _T = f"{{{_TABLE}}}"
@@ -25,7 +25,7 @@ def ods_merges(path: Path, sheets: Collection[str]) -> dict[str, list[Merge]]:
     as the reader compares them; {} when none can be read."""
     try:
         with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
-            return _merges(content, {sheet_key(s) for s in sheets})
+            return _merges(content, {normalize_name(s) for s in sheets})
     except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return {}
 
@@ -41,7 +41,7 @@ def _merges(content, sheets: set[str]) -> dict[str, list[Merge]]:
             if event == "end":
                 element.clear()
         elif event == "end":
-            if name is not None and sheet_key(name) in sheets:
+            if name is not None and normalize_name(name) in sheets:
                 found.setdefault(name, []).extend(_row_merges(element, row))
             row += int(element.get(f"{_T}number-rows-repeated", "1"))
             element.clear()

@@ -14,6 +14,8 @@ from .model import RunOptions, RunResult
 from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
 
 WORKBOOK_NAME = "汇总表.xlsx"
+STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
+NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
 
 
 class _Stopwatch:
@@ -68,16 +70,14 @@ def run(
         findings=findings,
     )
     has_errors = any(f.is_error for f in findings)
-    if options.check_only:
-        pass
-    elif options.strict and has_errors:
-        result = replace(result, notices=("因存在错误且使用了 --strict，未生成汇总表和报告。",))
-    elif not counted:
-        notice = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
-        return replace(result, notices=(notice,), exit_code=1, timings=watch.timings)
-    else:
-        day = report_date or date.today()
-        result = _write_outputs(result, counted, to_correct, roster, spec, settings, options, day, watch)
+    if not options.check_only:
+        if options.strict and has_errors:
+            result = replace(result, notices=(STRICT_NOTICE,))
+        elif not counted:
+            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
+        else:
+            day = report_date or date.today()
+            result = _write_outputs(result, counted, to_correct, roster, spec, settings, options, day, watch)
     return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
 
 

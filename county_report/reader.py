@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding, finding
-from .formspec import FormSpec, TableSpec, normalize_label, sheet_key
+from .formspec import FormSpec, TableSpec, normalize_label, normalize_name
 from .odsmerge import ods_merges
 from .values import cell_address, is_blank
 
@@ -83,10 +83,10 @@ def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
     mtime = path.stat().st_mtime
     ods_merged = ods_merges(path, spec.sheets) if path.suffix.lower() == ".ods" else {}
     with CalamineWorkbook.from_path(str(path)) as book:
-        names = {sheet_key(n): n for n in book.sheet_names}
+        names = {normalize_name(n): n for n in book.sheet_names}
 
         def grid(wanted: str) -> _Grid | None:
-            name = names.get(sheet_key(wanted))
+            name = names.get(normalize_name(wanted))
             if name is None:
                 return None
             sheet = book.get_sheet_by_name(name)

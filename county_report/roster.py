@@ -6,7 +6,6 @@ Read by header labels on whichever sheet and row they stand, like the forms.
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,15 +13,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .errors import ConfigError
-from .formspec import FormSpec, normalize_label
+from .formspec import FormSpec, normalize_label, normalize_name
 
 ALIAS_LABEL = "别名"
 ALIAS_SEPARATORS = ("、", ",", "，", ";", "；")
-
-
-def normalize_name(text: object) -> str:
-    """A place name as compared: NFKC, no spaces at all."""
-    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,14 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
-MAX_TEXT = 32_767  # Excel's limit for one cell
+from .values import EXCEL_TEXT_LIMIT, strip_control
+
+MAX_TEXT = EXCEL_TEXT_LIMIT
 MAX_ROWS = 1_048_576  # Excel's limit for one sheet, header included
 NO_RATE = "—"  # shown where a rate has no denominator
 CHUNK_ROWS = 20_000  # rows built and compressed at a time (~15 MB of XML)
 MEMO_LIMIT = 200_000  # distinct values remembered per column before the memo is emptied
 COMPRESS_LEVEL = 3  # deflate runs beside the XML building; 6 (the default) takes longer than building
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # Excel would decode these, so escape the "_"
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*</sheetData>", re.DOTALL)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
@@ -58,8 +59,7 @@ class Grid:
 
 def clean_text(value: object) -> str:
     """Text as a cell can hold it: no control characters (tab and newline kept), at most 32,767 chars."""
-    text = _CONTROL.sub("", str(value))
-    return text[:MAX_TEXT]
+    return strip_control(str(value))[:MAX_TEXT]
 
 
 def text_cell(value: object) -> str:

@@ -7,13 +7,14 @@ forms, the demo inputs and the test fixtures are committed, so both are fixed he
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
+
+from .atomic import atomic_write
 
 FIXED_TIME = datetime(2026, 1, 1, 8, 0, 0)  # document properties and zip entries
 
@@ -24,20 +25,10 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()  # unlike wb.save(), keeps properties.modified as set
-    return _replace_file(Path(path), _fixed_zip(buffer.getvalue()))
-
-
-def _replace_file(path: Path, data: bytes) -> Path:
-    """Temporary file, then rename: never half a form. No fsync: ~35 ms a file, forms are regenerable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".tmp-{path.stem}.part")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return path
+    data = _fixed_zip(buffer.getvalue())
+    return atomic_write(
+        Path(path), lambda temp: temp.write_bytes(data), durable=False
+    )  # forms are regenerable
 
 
 def _fixed_zip(data: bytes) -> bytes:

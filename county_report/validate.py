@@ -49,9 +49,10 @@ def validate_form(raw: RawForm, spec: FormSpec, roster: Roster) -> Submission:
     metrics = _metrics(raw, spec, out)
     ledger = _table(raw.ledger, spec.ledger, out)
     highlights = _table(raw.highlights, spec.highlights, out)
-    if not any(f.code == "too-many-rows" for f in out.items):  # a refused ledger has nothing to check
+    if ledger is not None:  # a refused ledger (too many rows) has nothing to check against
         _cross_checks(raw, spec, metrics, ledger, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
+    ledger, highlights = ledger or (), highlights or ()
     return Submission(
         raw.file, raw.path, raw.mtime, header, metrics, ledger, highlights, tuple(out.items), cells
     )
@@ -118,10 +119,11 @@ def _metrics(raw: RawForm, spec: FormSpec, out: _Collector) -> dict[str, int | f
     return metrics
 
 
-def _table(rows: tuple[dict[str, Cell], ...], table: TableSpec, out: _Collector) -> tuple[dict, ...]:
+def _table(rows: tuple[dict[str, Cell], ...], table: TableSpec, out: _Collector) -> tuple[dict, ...] | None:
+    """The table's rows as values; None when it has more rows than the form allows."""
     if len(rows) > table.max_rows:
         out.add("too-many-rows", None, sheet=table.sheet, value=len(rows), reason=table.max_rows)
-        return ()
+        return None
     parsed = []
     for cells in rows:
         row: dict[str, Any] = {"_row": next(iter(cells.values())).row}

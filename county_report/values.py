@@ -19,7 +19,8 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _TIME_OF_DAY = re.compile(r"[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13)) | {0x7F: None}
+# C0/C1 controls, lone surrogates and non-characters: invalid in a cell's XML. Tab and newlines stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def is_blank(raw: object) -> bool:
@@ -124,11 +125,16 @@ def clean_text(raw: object) -> tuple[str, bool, bool]:
     if isinstance(raw, datetime):
         raw = raw.date()
     s = str(raw)
-    cleaned = s.translate(_CONTROL)
+    cleaned = strip_control(s)
     had_control = cleaned != s
     cleaned = cleaned.strip()
     truncated = len(cleaned) > EXCEL_TEXT_LIMIT
     return cleaned[:EXCEL_TEXT_LIMIT], had_control, truncated
+
+
+def strip_control(text: str) -> str:
+    """Text without the characters no spreadsheet cell may hold (tab and newlines kept)."""
+    return _CONTROL.sub("", text)
 
 
 def column_letter(index: int) -> str:

@@ -10,7 +10,6 @@ from the FormSpec.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -21,6 +20,7 @@ import xlsxwriter
 
 from .aggregate import MISSING, TO_CORRECT, TOTAL, Aggregate
 from .atomic import atomic_write
+from .cnformat import cn_date, display_width
 from .findings import Finding, Severity
 from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
 
@@ -196,7 +196,7 @@ def write_sheets(path: Path, sheets: Sequence[Sheet], created: datetime) -> None
     laid_out = []
     for sheet in sheets:
         ws = book.add_worksheet(sheet.name)
-        _set_print(ws, sheet, f"统计截止日期：{created.year}年{created.month}月{created.day}日")
+        _set_print(ws, sheet, f"统计截止日期：{cn_date(created)}")
         laid_out.append((sheet, _lay_out(ws, sheet, formats)))
     book.close()  # gives every Format used its xf index
     grids = {f"xl/worksheets/sheet{i}.xml": _grid(s, f, formats) for i, (s, f) in enumerate(laid_out, 1)}
@@ -285,10 +285,5 @@ def _width(col: Column) -> float:
     shown = {"rate": lambda v: "100.0%", "date": lambda v: "2026-11-20"}
     show = shown.get(col.kind, lambda v: f"{v:,.2f}" if isinstance(v, float) else f"{v}")
     sample = {show(v) for v in col.values[:WIDTH_SAMPLE] if v is not None}
-    widest = max([_display_width(s) for s in sample] + [_display_width(col.header) + 2])
+    widest = max([display_width(s[: MAX_WIDTH * 2]) for s in sample] + [display_width(col.header) + 2])
     return float(min(max(widest + 1, MIN_WIDTH), MAX_WIDTH))
-
-
-def _display_width(text: str) -> int:
-    text = text[: MAX_WIDTH * 2]
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -185,17 +185,18 @@ _LAUGHS = (
 )
 
 
-def entity_bomb_sheet(folder: Path) -> Path:
-    """Billion laughs in the worksheet part."""
+def _sheet_with_prolog(folder: Path, name: str, prolog: bytes, entity: bytes) -> Path:
+    """The base workbook whose sheet starts with `prolog` and has a cell using `&entity;`."""
     src = good_workbook(folder / "_base.xlsx")
-    edit = {
-        SHEET: lambda d: (
-            _LAUGHS + _append_cell(d, b'<row r="9"><c r="A9" t="inlineStr"><is><t>&lol9;</t></is></c></row>')
-        )
-    }
-    path = patched(src, folder / "实体炸弹.xlsx", edit)
+    cell = b'<row r="9"><c r="A9" t="inlineStr"><is><t>&' + entity + b";</t></is></c></row>"
+    path = patched(src, folder / name, {SHEET: lambda d: prolog + _append_cell(d, cell)})
     src.unlink()
     return path
+
+
+def entity_bomb_sheet(folder: Path) -> Path:
+    """Billion laughs in the worksheet part."""
+    return _sheet_with_prolog(folder, "实体炸弹.xlsx", _LAUGHS, b"lol9")
 
 
 def entity_bomb_shared_strings(folder: Path) -> Path:
@@ -213,16 +214,8 @@ def entity_bomb_shared_strings(folder: Path) -> Path:
 
 
 def external_entity(folder: Path) -> Path:
-    src = good_workbook(folder / "_base.xlsx")
     prolog = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    edit = {
-        SHEET: lambda d: (
-            prolog + _append_cell(d, b'<row r="9"><c r="A9" t="inlineStr"><is><t>&xxe;</t></is></c></row>')
-        )
-    }
-    path = patched(src, folder / "外部实体.xlsx", edit)
-    src.unlink()
-    return path
+    return _sheet_with_prolog(folder, "外部实体.xlsx", prolog, b"xxe")
 
 
 def far_cell(folder: Path, ref: str = "XFD1048576") -> Path:
