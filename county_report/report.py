@@ -7,6 +7,7 @@ renders it in a sandbox and fixes up the layout (signature indents, table column
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -101,18 +102,36 @@ def render_report(context: dict[str, Any], template_path: Path, out_path: Path) 
             raise TemplateVariableError(missing_variables_message(missing, context))
         template.render(context, jinja_env=env, autoescape=True)
     except UndefinedError as exc:
-        raise TemplateVariableError(
-            f"模板中的变量没有对应的数据（{exc.message}），请检查模板拼写。"
-        ) from None
+        raise TemplateVariableError(f"工作总结模板中{_in_chinese(exc.message)}，请检查模板拼写。") from None
     except TemplateSyntaxError as exc:
         raise ConfigError(
-            f"工作总结模板 {template_path.name} 中的标记有误（{exc.message}），请检查 {{{{ }}}} 和 {{% %}} 是否完整。"
+            f"工作总结模板 {template_path.name} 中的标记有误：{_in_chinese(exc.message)}。"
+            "请检查 {{ }} 和 {% %} 是否成对、完整。"
         ) from None
     except TemplateError as exc:
-        raise ConfigError(f"工作总结模板 {template_path.name} 无法生成：{exc}") from None
+        raise ConfigError(f"工作总结模板 {template_path.name} 无法生成：{_in_chinese(str(exc))}。") from None
     fit_table_columns(template.docx)
     place_signature(template.docx)
     return atomic_write(out_path, template.save)
+
+
+_JINJA_MESSAGES = (
+    (r".*has no attribute '([^']*)'", r"「\1」不是可用的字段名"),
+    (r"'([^']*)' is undefined", r"变量「\1」没有对应的数据"),
+    (r"unexpected end of template.*", "循环或条件没有结束标记（{% endfor %} 或 {% endif %}）"),
+    (r"Expected an expression.*", "{{ }} 里缺少变量名"),
+    (r"Encountered unknown tag '([^']*)'.*", r"不认识的标记「\1」"),
+    (r"unexpected '([^']*)'", r"多了一个「\1」"),
+)
+
+
+def _in_chinese(message: str | None) -> str:
+    """Jinja's common English messages said in Chinese; others kept, marked as technical detail."""
+    text = (message or "").strip()
+    for pattern, chinese in _JINJA_MESSAGES:
+        if re.fullmatch(pattern, text, flags=re.S):
+            return re.sub(pattern, chinese, text, flags=re.S)
+    return f"（技术信息：{text}）"
 
 
 def missing_variables_message(missing: set[str], context: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from jinja2.exceptions import SecurityError
 
 from county_report.aggregate import Aggregate
-from county_report.errors import TemplateVariableError
+from county_report.errors import ConfigError, TemplateVariableError
 from county_report.formspec import load_formspec
 from county_report.report import build_context, render_report, report_environment
 
@@ -232,14 +232,21 @@ def test_attachment_on_a_landscape_page_after_the_signature(report):
     assert len(sections) == 2 and sections[1].page_width > sections[1].page_height
 
 
-def test_misspelt_variable_stops_with_a_message_naming_it(tmp_path, agg):
+def edited_template(tmp_path, old: str, new: str):
+    """The shipped template with one piece of its document text replaced."""
     broken = tmp_path / "模板.docx"
     with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(broken, "w") as dst:
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "word/document.xml":
-                data = data.replace("{{ 走访农户 }}".encode(), "{{ 走访农戶 }}".encode())
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode(), 1)
             dst.writestr(item, data)
+    return broken
+
+
+def test_misspelt_variable_stops_with_a_message_naming_it(tmp_path, agg):
+    broken = edited_template(tmp_path, "{{ 走访农户 }}", "{{ 走访农戶 }}")
     out = tmp_path / "out.docx"
     with pytest.raises(TemplateVariableError) as caught:
         render_report(build_context(agg, SETTINGS, REPORT_DATE), broken, out)
@@ -248,6 +255,15 @@ def test_misspelt_variable_stops_with_a_message_naming_it(tmp_path, agg):
         "模板中的变量「走访农戶」没有对应的数据（是否应为「走访农户」？），请检查模板拼写"
     )
     assert not out.exists() and list(tmp_path.iterdir()) == [broken]
+
+
+def test_a_broken_tag_is_explained_in_chinese(tmp_path, agg):
+    broken = edited_template(tmp_path, "{{ 走访农户 }}", "{{ }}")
+    with pytest.raises(ConfigError) as caught:
+        render_report(build_context(agg, SETTINGS, REPORT_DATE), broken, tmp_path / "out.docx")
+    assert str(caught.value) == (
+        "工作总结模板 模板.docx 中的标记有误：{{ }} 里缺少变量名。请检查 {{ }} 和 {% %} 是否成对、完整。"
+    )
 
 
 def test_environment_is_sandboxed_and_escapes():
