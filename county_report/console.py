@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .cnformat import cn_date, display_width
-from .findings import Finding
+from .findings import Finding, Severity
 from .model import RunResult
 
 MAX_ROWS_SHOWN = 200  # the full list is always in 校验结果; the console shows the first ones
@@ -40,8 +40,8 @@ def findings_table(findings: Sequence[Finding]) -> str:
 
 def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
     """The closing summary in Chinese: counts, missing villages, where the outputs are."""
-    errors = sum(1 for f in result.findings if f.severity.value == "错误")
-    warnings = sum(1 for f in result.findings if f.severity.value == "警告")
+    errors = sum(1 for f in result.findings if f.is_error)
+    warnings = sum(1 for f in result.findings if f.severity is Severity.WARNING)
     lines = [
         f"读取文件 {result.files_read} 个：采用 {result.accepted} 个，拒收 {result.rejected} 个，"
         f"被取代 {result.superseded} 个；跳过 {result.skipped} 个。",
