@@ -11,7 +11,8 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -20,6 +21,7 @@ READY = "ready"
 START_TIMEOUT_SECONDS = 60  # a worker that cannot start at all (odd embedding) is not a file's fault
 FILE_TIMEOUT_SECONDS = 60  # a real form reads in milliseconds; a minute means something is wrong
 WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker: a runaway allocation fails there
+AHEAD = 4  # jobs waiting in each worker's pipe
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,15 @@ def _limit_memory() -> None:
 
 
 class _Worker:
+    """One child process and the jobs sent to it, oldest first (it works through them in order)."""
+
     def __init__(self, ctx, task):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, task), daemon=True)
         self.process.start()
         child.close()
-        self.job: Job | None = None
-        self.started = 0.0
+        self.queue: deque[Job] = deque()
+        self.since = 0.0  # when its oldest queued job began: given to an idle worker, or the last result
 
     def await_ready(self) -> None:
         """Wait for the child's hello; a child that cannot start means no pool at all."""
@@ -117,9 +121,16 @@ class _Worker:
         self.stop(kill=True)
         raise WorkersUnavailable
 
-    def give(self, job: Job) -> None:
-        self.job, self.started = job, time.monotonic()
-        self.conn.send(job)
+    def give(self, job: Job) -> bool:
+        """Send a job; False if the worker is gone (then the job was not taken)."""
+        try:
+            self.conn.send(job)
+        except OSError:
+            return False
+        if not self.queue:
+            self.since = time.monotonic()
+        self.queue.append(job)
+        return True
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -137,7 +148,13 @@ class _Worker:
 
 
 class _Pool:
-    """A few long-lived workers fed one job at a time; a lost worker is replaced."""
+    """A few long-lived workers, each kept AHEAD jobs ahead; a lost worker is replaced.
+
+    Jobs wait in each worker's pipe so that a worker never sits idle while the parent collects
+    a result (one job at a time, the two readers ran at 1.2× one). A worker does its jobs in
+    order, so when it dies or hangs the culprit is its oldest job; its other jobs go to the
+    front of the line for the next worker.
+    """
 
     def __init__(self, task, size: int):
         self.task = task
@@ -146,54 +163,67 @@ class _Pool:
         self.ctx = mp.get_context("spawn")
 
     def run(self, jobs: Sequence[Job], on_done) -> list[Outcome]:
-        pending: Iterator[Job] = iter(jobs)
+        pending: deque[Job] = deque(jobs)
         results: dict[int, Outcome] = {}
         workers = [_Worker(self.ctx, self.task) for _ in range(min(self.size, len(jobs)))]
         try:
             for w in workers:  # started together above: their interpreters boot in parallel
                 w.await_ready()
             for w in workers:
-                self._feed(w, pending)
-            while any(w.job for w in workers):
-                for w, outcome in self._collect(workers):
+                self._fill(w, pending)
+            while any(w.queue for w in workers):
+                for w, outcome in self._collect(workers, pending):
                     results[outcome.job.index] = outcome
                     if on_done:
                         on_done(len(results))
-                    if w.process.is_alive():
-                        self._feed(w, pending)
-                    else:
-                        workers[workers.index(w)] = replacement = _Worker(self.ctx, self.task)
-                        replacement.await_ready()
-                        self._feed(replacement, pending)
+                for i, w in enumerate(workers):
+                    # a dead worker with jobs is left to _collect, which knows its culprit
+                    if w.conn.closed or not (w.queue or w.process.is_alive()):
+                        if not w.conn.closed:
+                            w.stop(kill=True)
+                        workers[i] = w = _Worker(self.ctx, self.task)
+                        w.await_ready()
+                    self._fill(w, pending)
         finally:
             for w in workers:
-                w.stop(kill=w.job is not None)
+                if not w.conn.closed:
+                    w.stop(kill=bool(w.queue))
         return [results[j.index] for j in jobs]
 
     @staticmethod
-    def _feed(worker: _Worker, pending: Iterator[Job]) -> None:
-        job = next(pending, None)
-        worker.job = None
-        if job is not None:
-            worker.give(job)
+    def _fill(worker: _Worker, pending: deque[Job]) -> None:
+        while pending and len(worker.queue) < AHEAD and worker.give(pending[0]):
+            pending.popleft()
 
-    def _collect(self, workers: list[_Worker]) -> list[tuple[_Worker, Outcome]]:
-        busy = [w for w in workers if w.job]
+    def _collect(self, workers: list[_Worker], pending: deque[Job]) -> list[tuple[_Worker, Outcome]]:
+        """Every result that has arrived; a dead or stuck worker's oldest job marked, the rest requeued."""
+        busy = [w for w in workers if w.queue]
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
         done = []
         for w in busy:
-            if w.conn in ready:
-                try:
-                    done.append((w, w.conn.recv()))
-                    continue
-                except (EOFError, OSError):
-                    pass  # it died while answering: treated as a crash below
-            if w.conn in ready or w.process.sentinel in ready:
-                w.process.join(timeout=5)
-                code = w.process.exitcode
-                done.append((w, Outcome(w.job, failure="crashed", detail=f"退出码 {code}")))
-                w.stop(kill=True)
-            elif time.monotonic() - w.started > FILE_TIMEOUT_SECONDS:
-                w.stop(kill=True)
-                done.append((w, Outcome(w.job, failure="timeout", detail=str(FILE_TIMEOUT_SECONDS))))
+            failure = ""
+            try:
+                while w.queue and w.conn.poll():
+                    outcome = w.conn.recv()
+                    w.queue.popleft()
+                    w.since = time.monotonic()
+                    done.append((w, outcome))
+            except (EOFError, OSError):
+                failure = "crashed"  # it died while answering
+            if not failure and w.process.sentinel in ready and w.queue:
+                failure = "crashed"
+            elif not failure and w.queue and time.monotonic() - w.since > FILE_TIMEOUT_SECONDS:
+                failure = "timeout"
+            if failure:
+                done.append((w, self._lost(w, failure, pending)))
         return done
+
+    @staticmethod
+    def _lost(w: _Worker, failure: str, pending: deque[Job]) -> Outcome:
+        culprit = w.queue.popleft()
+        pending.extendleft(reversed(w.queue))
+        w.queue.clear()
+        w.stop(kill=True)
+        if failure == "timeout":
+            return Outcome(culprit, failure="timeout", detail=str(FILE_TIMEOUT_SECONDS))
+        return Outcome(culprit, failure="crashed", detail=f"退出码 {w.process.exitcode}")

@@ -33,6 +33,13 @@ def test_a_dead_worker_marks_only_its_file_and_the_rest_continue():
     assert [o.failure for o in outcomes] == ["", "crashed", "", "", "crashed", ""]
 
 
+def test_jobs_queued_behind_a_crash_are_read_by_the_next_worker():
+    # one worker holds several jobs at once (workers.AHEAD): those after the culprit are not lost
+    outcomes = run_jobs(jobs("abort", "a", "b", "abort", "c", "d", "e"), Misbehave(), workers=1)
+    assert [o.value for o in outcomes] == [None, "A", "B", None, "C", "D", "E"]
+    assert [o.failure for o in outcomes] == ["crashed", "", "", "crashed", "", "", ""]
+
+
 def test_an_exception_is_that_file_s_failure_in_both_modes():
     for n in (0, 1):
         outcomes = run_jobs(jobs("a", "raise", "b"), Misbehave(), workers=n)
