@@ -163,6 +163,11 @@ def test_far_dimension_rejected(tmp_path):
         b'<row r="5"><c r="A20001"><v>1</v></c></row>',
         b'<row r="5"><c r="A0"><v>1</v></c></row>',  # row 0 would underflow in a reader
         b'<row r="5">' + b"<c><v>1</v></c>" * 201 + b"</row>",  # 201 implied columns
+        b'<row r="5"><c r="A5" r="XFD5"><v>1</v></c></row>',  # a second r: readers differ on which wins
+        b'<row r="5"><c s="0" r="XFD5"><v>1</v></c></row>',  # r after another attribute
+        b'<row r="5"><c\nr="XFD5"><v>1</v></c></row>',  # r set off by a newline
+        b'<row r="5"><c r = "XFD5"><v>1</v></c></row>',  # spaces around =
+        b'<row r="5" r="1048576"><c><v>1</v></c></row>',  # a second r on the row
     ],
 )
 def test_disguised_far_cells_rejected(tmp_path, cells):
@@ -182,6 +187,30 @@ def test_cells_at_the_caps_pass(tmp_path):
         src, tmp_path / "x.xlsx", {hostile.SHEET: lambda d: hostile._append_cell(d, cells)}
     )
     assert screened(path) is None
+
+
+def test_form_sheets_take_the_quick_path(tmp_path):
+    # The guard's counting check must accept what our form writer and Excel write, or every
+    # sheet would go tag by tag (3–4× slower); the disguised cases above must not pass it.
+    from county_report.forms import write_blank_form
+    from county_report.formspec import load_formspec
+    from county_report.sheetscan import XlsxSheetScan
+
+    root = Path(__file__).resolve().parent
+    spec = load_formspec(root.parent / "templates" / "form.toml")
+    ours = write_blank_form(spec, tmp_path / "空表.xlsx")
+    texts = []
+    for form in (ours, root / "fixtures" / "roundtrip_libreoffice.xlsx"):
+        with zipfile.ZipFile(form) as zf:
+            sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+            texts += [zf.read(n).decode("latin-1") for n in sheets]
+    assert len(texts) >= 6
+    for text in texts:
+        assert XlsxSheetScan("p", lambda b: b.decode("latin-1"))._plain_and_small(text)
+    sheet = texts[0]
+    for disguise in ('<c r="A5" r="XFD5">', '<c s="0" r="XFD5">', '<c\nr="XFD5">', '<x:c r="A5">', "<c>"):
+        tampered = sheet.replace("</sheetData>", f'<row r="5">{disguise}<v>1</v></c></row></sheetData>')
+        assert not XlsxSheetScan("p", lambda b: b.decode("latin-1"))._plain_and_small(tampered), disguise
 
 
 def test_huge_merge_range_rejected(tmp_path):
