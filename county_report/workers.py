@@ -172,7 +172,7 @@ class _Pool:
             for w in workers:
                 self._fill(w, pending)
             while any(w.queue for w in workers):
-                for w, outcome in self._collect(workers, pending):
+                for outcome in self._collect(workers, pending):
                     results[outcome.job.index] = outcome
                     if on_done:
                         on_done(len(results))
@@ -195,7 +195,7 @@ class _Pool:
         while pending and len(worker.queue) < AHEAD and worker.give(pending[0]):
             pending.popleft()
 
-    def _collect(self, workers: list[_Worker], pending: deque[Job]) -> list[tuple[_Worker, Outcome]]:
+    def _collect(self, workers: list[_Worker], pending: deque[Job]) -> list[Outcome]:
         """Every result that has arrived; a dead or stuck worker's oldest job marked, the rest requeued."""
         busy = [w for w in workers if w.queue]
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
@@ -207,7 +207,7 @@ class _Pool:
                     outcome = w.conn.recv()
                     w.queue.popleft()
                     w.since = time.monotonic()
-                    done.append((w, outcome))
+                    done.append(outcome)
             except (EOFError, OSError):
                 failure = "crashed"  # it died while answering
             if not failure and w.process.sentinel in ready and w.queue:
@@ -215,7 +215,7 @@ class _Pool:
             elif not failure and w.queue and time.monotonic() - w.since > FILE_TIMEOUT_SECONDS:
                 failure = "timeout"
             if failure:
-                done.append((w, self._lost(w, failure, pending)))
+                done.append(self._lost(w, failure, pending))
         return done
 
     @staticmethod
