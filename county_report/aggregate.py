@@ -8,12 +8,12 @@ recomputed from totals (never averaged), and every table follows the roster's or
 from __future__ import annotations
 
 from collections import Counter
-from itertools import chain, repeat
-from operator import methodcaller
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import methodcaller
 
 import numpy as np
 import pandas as pd

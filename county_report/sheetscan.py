@@ -13,6 +13,7 @@ import struct
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 MAX_ROWS = 20_000  # the ledger is the longest sheet; no village has 20,000 problems
 MAX_COLS = 200  # the widest sheet has 8 columns; 200 leaves room for notes (column GR)
@@ -175,13 +176,17 @@ def _cell_ref(ref: str) -> tuple[int | None, int | None]:
 
 _P = r"<(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix on a tag
 # The plain forms Excel, WPS, LibreOffice and openpyxl write: `r` (or `ref`) first, no prefix,
-# then only double-quoted attributes whose names cannot be `r`, up to the tag's end.
+# then only double-quoted attributes whose names cannot be `r`, up to the tag's end; and only
+# addresses within the caps (rows 1–20000, columns A–GR), so that a match is in range by itself.
+_IN_ROWS = r"(?:[1-9]\d{0,3}|1\d{4}|20000)"
+_IN_COLS = r"(?:[A-Z]|[A-F][A-Z]|G[A-R])"
 _MORE_ATTRS = r'(?: (?:[\w.-]+:)?[a-qs-zA-Z][\w.-]*="[^"<]*")*\s*/?>'
-_C_PLAIN = re.compile(r'<c r="([A-Z]{1,3})([1-9]\d{0,6})"' + _MORE_ATTRS)
-_ROW_PLAIN = re.compile(r'<row r="([1-9]\d{0,6})"' + _MORE_ATTRS)
-_RANGE_PLAIN = re.compile(r'<(?:dimension|mergeCell) ref="([^"<>]*)"' + _MORE_ATTRS)
+_C_PLAIN = re.compile(rf'<c r="({_IN_COLS})({_IN_ROWS})"' + _MORE_ATTRS)
+_ROW_PLAIN = re.compile(rf'<row r="({_IN_ROWS})"' + _MORE_ATTRS)
+_RANGE_PLAIN = re.compile(
+    rf'<(?:dimension|mergeCell) ref="{_IN_COLS}{_IN_ROWS}(?::{_IN_COLS}{_IN_ROWS})?"' + _MORE_ATTRS
+)
 _NAMED = re.compile(r"<([\w.-]+:)?(c|row|dimension|mergeCell|hyperlink)(?=[\s/>])")
-_MAX_PLAIN_COL = "GR"  # column 200 = MAX_COLS
 _RANGES = re.compile(_P + r"(dimension|mergeCell|hyperlink)(?=[\s/>])" + _ATTRS + ">")
 
 
@@ -199,43 +204,23 @@ class XlsxSheetScan(_TagScan):
     def _plain_and_small(self, text: str) -> bool:
         """True when every cell, row and range in `text` is written plainly and lies within the caps.
 
-        "Plainly" is proven by counting: every `<c`, `<row`, `<dimension` and `<mergeCell` start
-        tag must be matched whole by its plain pattern, which allows one `r`/`ref` and nothing
-        that could hide a second. Anything else — a prefix, single quotes, a character reference,
-        an implied position, a hyperlink, a far address — sends the chunk to the tag-by-tag path,
-        which is always safe. Each search has a literal prefix: a 20 KB sheet costs ~0.2 ms here
-        against ~0.7 ms tag by tag.
+        Proven by counting: every `<c`, `<row`, `<dimension` and `<mergeCell` start tag must be
+        matched whole by its plain pattern, which allows one in-range `r`/`ref` and nothing that
+        could hide a second. Anything else — a prefix, single quotes, a character reference, an
+        implied position, a hyperlink, a far address — sends the chunk to the tag-by-tag path,
+        which is always safe. Four searches with literal prefixes and no Python loop: a form's
+        three sheets cost ~0.4 ms here against ~0.9 ms tag by tag.
         """
         named = _NAMED.findall(text)
-        if any(prefix for prefix, _ in named):
+        counts = Counter(map(itemgetter(1), named))
+        if counts["hyperlink"] or any(map(itemgetter(0), named)):
             return False
-        counts = Counter(name for _, name in named)
-        if counts["hyperlink"]:
+        if len(_C_PLAIN.findall(text)) != counts["c"] or len(_ROW_PLAIN.findall(text)) != counts["row"]:
             return False
-        cells, rows = _C_PLAIN.findall(text), _ROW_PLAIN.findall(text)
-        ranges = _RANGE_PLAIN.findall(text)
-        if (len(cells), len(rows), len(ranges)) != (
-            counts["c"],
-            counts["row"],
-            counts["dimension"] + counts["mergeCell"],
-        ):
-            return False
-        if not all(self._ref_small(ref) for ranged in ranges for ref in ranged.split(":")):
-            return False
-        if max(map(int, rows), default=0) > MAX_ROWS or max((int(r) for _, r in cells), default=0) > MAX_ROWS:
-            return False
-        if any(len(c) > 2 or (len(c) == 2 and c > _MAX_PLAIN_COL) for c in {c for c, _ in cells}):
+        if len(_RANGE_PLAIN.findall(text)) != counts["dimension"] + counts["mergeCell"]:
             return False
         self._carry_position(text)
         return True
-
-    @staticmethod
-    def _ref_small(ref: str) -> bool:
-        found = re.fullmatch(r"([A-Z]{1,2})([1-9]\d{0,4})", ref)
-        if found is None:
-            return False
-        letters, digits = found.groups()
-        return (len(letters) == 1 or letters <= _MAX_PLAIN_COL) and int(digits) <= MAX_ROWS
 
     def _carry_position(self, text: str) -> None:
         """Leave the last cell's position for a next chunk whose cells may not say where they are."""
