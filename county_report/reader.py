@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .findings import Finding, finding
 from .formspec import FormSpec, TableSpec, normalize_label, normalize_name
@@ -19,9 +19,11 @@ HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of 
 MAX_MERGED_ROWS = 500  # a vertical merge taller than any ledger block is not filled down
 
 
-@dataclass(frozen=True)
-class Cell:
-    """A value as found: where it stands (zero-based row and column) and what was typed."""
+class Cell(NamedTuple):
+    """A value as found: where it stands (zero-based row and column) and what was typed.
+
+    A tuple rather than a dataclass: a form makes a few hundred, and a tuple is built in C.
+    """
 
     sheet: str
     r: int
@@ -69,10 +71,12 @@ class _Grid:
                 self.merged_down.update({(r, c0): (r0, c0) for r in range(r0 + 1, r1 + 1)})
 
     def get(self, r: int, c: int) -> Any:
-        r, c = self.merged_down.get((r, c), (r, c))
-        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
-            return self.rows[r][c]
-        return None
+        if self.merged_down:
+            r, c = self.merged_down.get((r, c), (r, c))
+        try:
+            return self.rows[r][c]  # r and c are never negative
+        except IndexError:
+            return None
 
 
 def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
@@ -139,12 +143,13 @@ def _table_rows(grid: _Grid | None, table: TableSpec) -> tuple[tuple[dict[str, C
         need = "、".join(c.header for c in table.columns)
         return (), f"工作表「{grid.name}」中找不到表头（应为：{need}）"
     data_keys = [key for key, _ in columns if key != table.columns[0].key] or [k for k, _ in columns]
-    rows = []
+    data_at = [i for i, (key, _) in enumerate(columns) if key in data_keys]
+    rows, get, name = [], grid.get, grid.name
     for r in range(header_row + 1, len(grid.rows)):
-        cells = {key: Cell(grid.name, r, c, grid.get(r, c)) for key, c in columns}
-        if all(is_blank(cells[k].raw) for k in data_keys):
+        values = [get(r, c) for _, c in columns]
+        if all(is_blank(values[i]) for i in data_at):
             continue  # blank, or only a pre-printed 序号
-        rows.append(cells)
+        rows.append({key: Cell(name, r, c, v) for (key, c), v in zip(columns, values, strict=True)})
     return tuple(rows), ""
 
 
