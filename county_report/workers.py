@@ -21,7 +21,8 @@ READY = "ready"
 START_TIMEOUT_SECONDS = 60  # a worker that cannot start at all (odd embedding) is not a file's fault
 FILE_TIMEOUT_SECONDS = 60  # a real form reads in milliseconds; a minute means something is wrong
 WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker: a runaway allocation fails there
-AHEAD = 4  # jobs waiting in each worker's pipe
+AHEAD = 8  # jobs waiting in each worker's pipe
+NAP_SECONDS = 0.01  # a form takes ~4 ms: a nap lets a few results gather per wake-up
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,8 @@ class _Pool:
                         workers[i] = w = _Worker(self.ctx, self.task)
                         w.await_ready()
                     self._fill(w, pending)
+                if all(len(w.queue) > AHEAD // 2 for w in workers):
+                    time.sleep(NAP_SECONDS)  # every worker has plenty to do: collect several at once
         finally:
             for w in workers:
                 if not w.conn.closed:
