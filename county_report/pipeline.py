@@ -102,18 +102,22 @@ def _write_outputs(
     """Aggregate, then write the workbook and the report; each lands atomically."""
     from .aggregate import aggregate
     from .report import build_context, render_report
+    from .sidecar import Sidecar
     from .workbook import write_workbook
 
     outputs = Path(options.outputs)
     outputs.mkdir(parents=True, exist_ok=True)
-    agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
-    watch.lap("aggregate")
-    workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
-    watch.lap("workbook")
-    context = build_context(agg, settings, report_date)
     wanted = outputs / f"{settings.report_title}.docx"
-    report_path = render_report(context, options.templates / REPORT_TEMPLATE_FILE, wanted) or wanted
-    watch.lap("report")
+    # the report renders in a second process while this one writes the workbook
+    with Sidecar("county_report.report") as sidecar:
+        agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
+        context = build_context(agg, settings, report_date)
+        watch.lap("aggregate")
+        report = sidecar.run(render_report, context, options.templates / REPORT_TEMPLATE_FILE, wanted)
+        workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
+        watch.lap("workbook")
+        report_path = report() or wanted
+        watch.lap("report")  # only the wait for the report after the workbook is done
     notices = [
         _renamed(p, want) for p, want in ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted))
     ]
