@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, repeat
-from operator import methodcaller
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -153,9 +153,10 @@ def ledger_table(submissions: Sequence[Submission], spec: FormSpec, as_of: date)
     def per_row(attribute: str) -> list:  # the submission's value, repeated for each of its rows
         return list(chain.from_iterable(repeat(getattr(s, attribute), len(s.ledger)) for s in submissions))
 
-    # column by column with C-level iteration: 500,000 rows at province scale, no dict per row
+    # column by column with C-level iteration: 500,000 rows at province scale, no dict per row;
+    # itemgetter (every row has every key, as validate builds it) is twice as fast as .get
     def column(key: str) -> list:
-        return list(map(methodcaller("get", key), rows))
+        return list(map(itemgetter(key), rows))
 
     data = {
         "township": per_row("township"),
