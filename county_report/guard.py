@@ -81,12 +81,12 @@ def classify(path: Path) -> str | None:
         return "隐藏文件"
     if name.lower() in _SYSTEM_FILES:
         return "系统文件"
-    if path.is_dir():
-        return "文件夹（子文件夹中的文件不读取）"
-    return None
+    return None  # folders are not classified: intake walks into them
 
 
 def _hidden_on_windows(path: Path) -> bool:
+    if os.name != "nt":
+        return False  # the attribute exists only there; elsewhere a hidden file starts with "."
     try:
         attrs = getattr(os.stat(path), "st_file_attributes", 0)
     except OSError:
