@@ -6,6 +6,7 @@ worker process; of two files for one village the later 填报日期 wins, the ot
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -110,7 +111,7 @@ def take_in(
         workers = 0 if len(jobs) <= IN_PROCESS_UP_TO else min(os.cpu_count() or 1, 4)
     total = len(jobs)
     progress = (lambda done: on_progress(done, total)) if on_progress else None
-    outcomes = run_jobs(jobs, ReadTask(templates), workers, progress)
+    outcomes = _without_gc(lambda: run_jobs(jobs, ReadTask(templates), workers, progress))
     submissions, unread = [], []
     for outcome in outcomes:
         if isinstance(outcome.value, Submission):
@@ -118,6 +119,19 @@ def take_in(
         else:
             unread.append(_unread(outcome))
     return Intake(tuple(submissions), tuple(skipped), tuple(unread))
+
+
+def _without_gc(work: Callable[[], list[Outcome]]) -> list[Outcome]:
+    """Run `work` with the cycle collector paused: the results arrive as millions of small
+    objects that all stay alive, and each full collection would walk every one of them again
+    (30,000 forms: 3.4 s of unpickling instead of 2.6 s). Nothing in the loop makes cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return work()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _unread(outcome: Outcome) -> Finding:
