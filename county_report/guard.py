@@ -22,7 +22,7 @@ from .findings import Finding, finding
 from .formspec import normalize_name
 from .sheetscan import CHUNK, MAX_COLS, MAX_ROWS, SheetTooLarge, XmlUnsafe, biff_scan, scanner_for, xml_prolog
 
-__all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen_file"]
+__all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen", "screen_file"]
 
 MAX_FILE_BYTES = 20 * 2**20  # a filled form is ~20 KB; 20 MB still allows pasted photos
 MAX_MEMBERS = 1000  # a form has ~10 zip members
@@ -100,16 +100,27 @@ def screen_file(path: Path, display_name: str, sheets: Collection[str] | None = 
     `sheets`: the only worksheets the reader will open; the other sheets (such as 填表说明)
     are never parsed, so only their sizes in the zip directory are checked. None: all.
     """
+    return screen(path, display_name, sheets)[0]
+
+
+def screen(
+    path: Path, display_name: str, sheets: Collection[str] | None = None
+) -> tuple[Finding | None, bytes]:
+    """screen_file, and the file's bytes as they were checked (b"" when not read whole).
+
+    A reader given these bytes reads exactly what was screened, even if the file on disk
+    changes meanwhile, and does not read it a second time.
+    """
     try:
-        _screen(path, display_name, sheets)
+        return None, _screen(path, display_name, sheets)
     except _Rejected as rejected:
-        return rejected.finding
+        return rejected.finding, b""
     except OSError as exc:
-        return finding("file-corrupt", file=display_name, reason=f"无法读取文件：{exc.strerror or exc}")
-    return None
+        reason = f"无法读取文件：{exc.strerror or exc}"
+        return finding("file-corrupt", file=display_name, reason=reason), b""
 
 
-def _screen(path: Path, name: str, sheets: Collection[str] | None) -> None:
+def _screen(path: Path, name: str, sheets: Collection[str] | None) -> bytes:
     suffix = path.suffix.lower()
     if suffix not in ACCEPTED:
         kind, advice = _WRONG_TYPES.get(suffix, (f"“{suffix or '无扩展名'}”", SAVE_AS))
@@ -117,20 +128,24 @@ def _screen(path: Path, name: str, sheets: Collection[str] | None) -> None:
     size = path.stat().st_size
     if size == 0:
         _reject("file-corrupt", name, reason="文件为空，大小为 0 字节")
+    if size <= MAX_FILE_BYTES:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # at most the cap, even if the file grew since
+        size = len(data)
     if size > MAX_FILE_BYTES:
         _reject(
             "file-too-large",
             name,
             reason=f"文件大小 {size / 2**20:.1f} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB",
         )
-    with path.open("rb") as fh:
-        head = fh.read(512)
-    if head.startswith(_ZIP_MAGIC):
-        _screen_zip(path, name, sheets)
-    elif head.startswith(_OLE_MAGIC):
+    if data.startswith(_ZIP_MAGIC):
+        _screen_zip(data, name, sheets)
+        return data
+    if data.startswith(_OLE_MAGIC):
         _screen_ole(path, name)
-    else:
-        _unrecognised(head, name)
+        return b""
+    _unrecognised(data[:512], name)
+    return b""
 
 
 def _reject(code: str, name: str, **details: object) -> None:
@@ -168,10 +183,10 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _screen_zip(path: Path, name: str, sheets: Collection[str] | None) -> None:
+def _screen_zip(data: bytes, name: str, sheets: Collection[str] | None) -> None:
     """Directory caps first (nothing inflated), then each part a reader parses, in bounded chunks."""
     try:
-        package = _Package(path)
+        package = _Package(data)
         _check_directory(package.infos, name)
         parsed = _parsed_parts(package, sheets)
         try:
@@ -188,7 +203,7 @@ def _screen_zip(path: Path, name: str, sheets: Collection[str] | None) -> None:
 
 
 class _Package:
-    """A zip read once into memory (it is under MAX_FILE_BYTES), its members inflated on demand.
+    """A zip's bytes (under MAX_FILE_BYTES), its members inflated on demand.
 
     zipfile opens, seeks and wraps every member in a file object; inflating each member's slice
     of the bytes directly costs ~40% less per form. Each member is inflated to at most its
@@ -196,8 +211,8 @@ class _Package:
     and its length and CRC must then match the directory.
     """
 
-    def __init__(self, path: Path):
-        self.blob = path.read_bytes()
+    def __init__(self, blob: bytes):
+        self.blob = blob
         with zipfile.ZipFile(io.BytesIO(self.blob)) as zf:  # the central directory only
             self.infos = zf.infolist()
         self.names = {info.filename: info for info in self.infos}

@@ -65,14 +65,14 @@ class ReadTask:
         self.templates = Path(templates)
 
     def __call__(self, job: Job) -> Submission | Finding:
-        from .guard import screen_file
+        from .guard import screen
         from .reader import read_submission
 
         spec, roster = _templates(self.templates)
-        rejection = screen_file(job.path, job.display_name, spec.sheets)
+        rejection, data = screen(job.path, job.display_name, spec.sheets)
         if rejection is not None:
             return rejection
-        return read_submission(job.path, spec, roster, job.display_name)
+        return read_submission(job.path, spec, roster, job.display_name, data)  # the bytes screened
 
 
 _loaded: dict[Path, tuple] = {}

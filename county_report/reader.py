@@ -6,6 +6,7 @@ a field's value is the cell right of its label; tables are found by their header
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -79,14 +80,20 @@ class _Grid:
             return None
 
 
-def read_form(path: Path, spec: FormSpec, display_name: str) -> RawForm:
-    """Open the file and locate fields and table rows; structural problems become findings."""
+def read_form(path: Path, spec: FormSpec, display_name: str, data: bytes = b"") -> RawForm:
+    """Open the file and locate fields and table rows; structural problems become findings.
+
+    `data`: the file's bytes as the guard checked them (zip formats); read from `path` if empty.
+    """
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
     mtime = path.stat().st_mtime
     ods_merged = ods_merges(path, spec.sheets) if path.suffix.lower() == ".ods" else {}
-    with CalamineWorkbook.from_path(str(path)) as book:
+    opened = (
+        CalamineWorkbook.from_filelike(io.BytesIO(data)) if data else CalamineWorkbook.from_path(str(path))
+    )
+    with opened as book:
         names = {normalize_name(n): n for n in book.sheet_names}
 
         def grid(wanted: str) -> _Grid | None:
@@ -162,8 +169,8 @@ def _find_header(grid: _Grid, table: TableSpec) -> tuple[int, list[tuple[str, in
     return -1, []
 
 
-def read_submission(path: Path, spec: FormSpec, roster, display_name: str):
-    """Read and validate one file: the whole per-file work a worker process does."""
+def read_submission(path: Path, spec: FormSpec, roster, display_name: str, data: bytes = b""):
+    """Read and validate one file (screened, its bytes in `data`): a worker's per-file work."""
     from .validate import validate_form
 
-    return validate_form(read_form(path, spec, display_name), spec, roster)
+    return validate_form(read_form(path, spec, display_name, data), spec, roster)

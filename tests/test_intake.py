@@ -18,3 +18,22 @@ def test_discover_lists_files_in_sub_folders_by_relative_name(tmp_path):
         [".隐藏/四村.xlsx", "乙镇/二村.xlsx", "乙镇/深/三村.xlsx", "甲村.xlsx"]
     )
     assert all(path == tmp_path / name for name, path in found)
+
+
+def test_the_reader_reads_the_bytes_the_guard_checked(tmp_path):
+    # A file swapped on disk between screening and reading must not reach the reader unchecked.
+    import shutil
+
+    from conftest import FINDING_FIXTURES, ROOT
+
+    from county_report.formspec import load_formspec
+    from county_report.guard import screen
+    from county_report.reader import read_form
+
+    spec = load_formspec(ROOT / "templates" / "form.toml")
+    path = shutil.copy(FINDING_FIXTURES / "good.xlsx", tmp_path / "城关镇-东风村.xlsx")
+    rejection, data = screen(path, path.name, spec.sheets)
+    assert rejection is None and data == path.read_bytes()
+    path.write_bytes(b"swapped after screening")
+    form = read_form(path, spec, path.name, data)
+    assert form.findings == () and form.fields["village"].raw == "东风村"
