@@ -14,6 +14,9 @@ from .model import RunOptions, RunResult
 from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
 
 WORKBOOK_NAME = "汇总表.xlsx"
+# Villages from which the report is rendered in a second process: starting one costs ~0.3 s,
+# more than a 300-village report takes (0.2 s); at 3,000 villages it saves ~0.5 s, at 30,000 ~3 s.
+SIDECAR_FROM = 1000
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
 NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
 
@@ -108,8 +111,8 @@ def _write_outputs(
     outputs = Path(options.outputs)
     outputs.mkdir(parents=True, exist_ok=True)
     wanted = outputs / f"{settings.report_title}.docx"
-    # the report renders in a second process while this one writes the workbook
-    with Sidecar("county_report.report") as sidecar:
+    # a large county's report renders in a second process while this one writes the workbook
+    with Sidecar("county_report.report", enabled=len(counted) >= SIDECAR_FROM) as sidecar:
         agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
         context = build_context(agg, settings, report_date)
         watch.lap("aggregate")

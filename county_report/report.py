@@ -20,16 +20,6 @@ from jinja2.sandbox import SandboxedEnvironment
 from .atomic import atomic_write
 from .cnformat import FILTERS, cn_date, integer, pct
 from .errors import ConfigError, TemplateVariableError
-from .report_text import (
-    attachment_table,
-    figure,
-    highlight_items,
-    highlights_intro,
-    open_count,
-    open_items_text,
-    problem_items,
-    ranking_text,
-)
 
 TOWNSHIP_HEADER = "乡镇（街道）"
 SIGNATURE_STYLE, DATE_STYLE = "Signature", "SignatureDate"  # style ids set by make_word_template.py
@@ -37,8 +27,14 @@ BODY_CHAR_TWIPS = 320  # one 3号 (16 pt) character
 HALF_CHAR_TWIPS = 90 + 6  # a digit of the 9 pt table text, plus its share of the cell margins
 
 
+# report_text (and pandas through it) is imported where the context is built, not at the top:
+# the process that only renders the .docx (sidecar.py) then starts without pandas.
+
+
 def county_figures(agg) -> dict[str, str]:
     """Every metric and rate of the 合计 row under its Chinese label (走访农户 → "12345")."""
+    from .report_text import figure
+
     figures = {m.label: figure(m, agg.county[m.key]) for m in agg.spec.metrics}
     figures.update({r.label: pct(agg.county[r.key]) for r in agg.spec.rates})
     return figures
@@ -46,6 +42,16 @@ def county_figures(agg) -> dict[str, str]:
 
 def build_context(agg, settings, report_date: date) -> dict[str, Any]:
     """Everything the template may use, by Chinese name; figures equal the workbook's 合计 row."""
+    from .report_text import (
+        attachment_table,
+        highlight_items,
+        highlights_intro,
+        open_count,
+        open_items_text,
+        problem_items,
+        ranking_text,
+    )
+
     county = agg.county
     figures = county_figures(agg)
     missing = int((~agg.progress["reported"].astype(bool)).sum())

@@ -27,8 +27,10 @@ def _warm_up(module: str) -> None:
 class Sidecar:
     """`with Sidecar("county_report.report") as side: later = side.run(f, *args); …; later()`."""
 
-    def __init__(self, warm_module: str):
+    def __init__(self, warm_module: str, enabled: bool = True):
         self._pool: ProcessPoolExecutor | None = None
+        if not enabled:
+            return  # everything runs in this process
         try:
             # spawn, as for the readers: what Windows does, and no inherited heap
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))

@@ -28,6 +28,11 @@ def test_a_sidecar_that_dies_leaves_the_work_to_this_process():
         assert side.run(sidecar_work.die_unless_parent, os.getpid())() == os.getpid()
 
 
+def test_a_disabled_sidecar_starts_no_process():
+    with Sidecar("county_report.cnformat", enabled=False) as side:
+        assert side.run(sidecar_work.where, "小县")() == ("小县", os.getpid())
+
+
 def test_no_second_process_means_the_work_runs_here(monkeypatch):
     def cannot_start(*args, **kwargs):
         raise OSError("no processes here")
@@ -46,14 +51,26 @@ def _report_text(path) -> str:
 def test_a_run_writes_the_same_report_with_or_without_the_sidecar(small_county, monkeypatch, tmp_path):
     from datetime import date
 
+    from county_report import pipeline
     from county_report.model import RunOptions
     from county_report.pipeline import run
+
+    monkeypatch.setattr(pipeline, "SIDECAR_FROM", 0)  # the small county would render in-process
 
     def options(outputs):
         return RunOptions(inputs=small_county["inputs"], outputs=outputs, templates=small_county["templates"])
 
+    used = []
+
+    class Recording(Sidecar):
+        def run(self, work, *args):
+            used.append(self._pool is not None)
+            return super().run(work, *args)
+
+    monkeypatch.setattr(sidecar_module, "Sidecar", Recording)
     day = date(2026, 11, 22)
     with_side = run(options(tmp_path / "a"), report_date=day)
+    assert used == [True]  # the report really went to the second process
     monkeypatch.setattr(sidecar_module, "ProcessPoolExecutor", None)  # calling None fails: no sidecar
     without = run(options(tmp_path / "b"), report_date=day)
     assert with_side.report_path.name == without.report_path.name
