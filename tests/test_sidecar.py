@@ -33,11 +33,15 @@ def test_a_disabled_sidecar_starts_no_process():
         assert side.run(sidecar_work.where, "小县")() == ("小县", os.getpid())
 
 
-def test_no_second_process_means_the_work_runs_here(monkeypatch):
+def _no_processes(monkeypatch):
     def cannot_start(*args, **kwargs):
         raise OSError("no processes here")
 
-    monkeypatch.setattr(sidecar_module, "ProcessPoolExecutor", cannot_start)
+    monkeypatch.setattr(sidecar_module, "_spawn_context", cannot_start)
+
+
+def test_no_second_process_means_the_work_runs_here(monkeypatch):
+    _no_processes(monkeypatch)
     with Sidecar("county_report.cnformat") as side:
         assert side.run(sidecar_work.where, "x")() == ("x", os.getpid())
 
@@ -64,15 +68,52 @@ def test_a_run_writes_the_same_report_with_or_without_the_sidecar(small_county, 
 
     class Recording(Sidecar):
         def run(self, work, *args):
-            used.append(self._pool is not None)
+            used.append(self._conn is not None)
             return super().run(work, *args)
 
     monkeypatch.setattr(sidecar_module, "Sidecar", Recording)
     day = date(2026, 11, 22)
     with_side = run(options(tmp_path / "a"), report_date=day)
     assert used == [True]  # the report really went to the second process
-    monkeypatch.setattr(sidecar_module, "ProcessPoolExecutor", None)  # calling None fails: no sidecar
+    _no_processes(monkeypatch)
     without = run(options(tmp_path / "b"), report_date=day)
     assert with_side.report_path.name == without.report_path.name
     text = _report_text(with_side.report_path)
     assert "一、主要做法" in text and text == _report_text(without.report_path)
+
+
+_KILLED_RUN = """
+import sys, time
+sys.path[:0] = sys.argv[1:]
+from county_report.sidecar import Sidecar
+side = Sidecar("county_report.cnformat")
+print(side._process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_sidecar_whose_run_is_killed_exits_too():
+    # A clerk closing the window kills the run: its sidecar must not linger in memory.
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    run = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, root], stdout=subprocess.PIPE, text=True)
+    child = int(run.stdout.readline())
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
