@@ -3,7 +3,7 @@
 Why: python-calamine aborts the whole process (an uncatchable Rust allocation failure) on a
 5 KB .xlsx holding one cell at XFD1048576, every reader inflates zip bombs, and XML parsers
 expand entities. So the bytes are checked here first: the extension and magic number, the zip
-directory's sizes, every member inflated in bounded chunks (which also verifies its CRC),
+directory's sizes, every member inflated to at most its declared size (CRC verified),
 every XML prolog, and every cell address of every worksheet.
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Collection
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -20,11 +21,11 @@ _T = f"{{{_TABLE}}}"
 Merge = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first col), (last row, last col)), 0-based
 
 
-def ods_merges(path: Path, sheets: Collection[str]) -> dict[str, list[Merge]]:
+def ods_merges(source: Path | BinaryIO, sheets: Collection[str]) -> dict[str, list[Merge]]:
     """Merged ranges per sheet name (as written in the file) for the sheets asked for, compared
-    as the reader compares them; {} when none can be read."""
+    as the reader compares them; {} when none can be read. `source`: the file, or its bytes."""
     try:
-        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
+        with zipfile.ZipFile(source) as zf, zf.open("content.xml") as content:
             return _merges(content, {normalize_name(s) for s in sheets})
     except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return {}

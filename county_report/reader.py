@@ -89,7 +89,9 @@ def read_form(path: Path, spec: FormSpec, display_name: str, data: bytes = b"") 
 
     path = Path(path)
     mtime = path.stat().st_mtime
-    ods_merged = ods_merges(path, spec.sheets) if path.suffix.lower() == ".ods" else {}
+    ods_merged = (
+        ods_merges(io.BytesIO(data) if data else path, spec.sheets) if path.suffix.lower() == ".ods" else {}
+    )
     opened = (
         CalamineWorkbook.from_filelike(io.BytesIO(data)) if data else CalamineWorkbook.from_path(str(path))
     )

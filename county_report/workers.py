@@ -172,7 +172,7 @@ class _Pool:
                 w.await_ready()
             for w in workers:
                 self._fill(w, pending)
-            while any(w.queue for w in workers):
+            while pending or any(w.queue for w in workers):  # pending: a worker refused its jobs
                 for outcome in self._collect(workers, pending):
                     results[outcome.job.index] = outcome
                     if on_done:
