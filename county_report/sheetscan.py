@@ -187,7 +187,6 @@ _RANGE_PLAIN = re.compile(
     rf'<(?:dimension|mergeCell) ref="{_IN_COLS}{_IN_ROWS}(?::{_IN_COLS}{_IN_ROWS})?"' + _MORE_ATTRS
 )
 _NAMED = re.compile(r"<([\w.-]+:)?(c|row|dimension|mergeCell|hyperlink)(?=[\s/>])")
-_RANGES = re.compile(_P + r"(dimension|mergeCell|hyperlink)(?=[\s/>])" + _ATTRS + ">")
 
 
 class XlsxSheetScan(_TagScan):
