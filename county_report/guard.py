@@ -16,6 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Collection
+from functools import lru_cache
 from pathlib import Path
 
 from .findings import Finding, finding
@@ -316,14 +317,20 @@ def _parsed_parts(package: _Package, sheets) -> set[str] | None:
 
 def _xlsx_sheet_parts(package: _Package) -> dict[str, str]:
     """Worksheet part → tab name, via xl/workbook.xml and its rels (regexes, no parser)."""
+    try:
+        book = package.read("xl/workbook.xml")[: 2**20]
+        rels = package.read("xl/_rels/workbook.xml.rels")[: 2**20]
+    except (KeyError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError):
+        return {}
+    return dict(_sheet_map(book, rels))
+
+
+@lru_cache(maxsize=64)  # forms made from one template share these two parts byte for byte
+def _sheet_map(book_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
     import html
     import re
 
-    try:
-        book = package.read("xl/workbook.xml")[: 2**20].decode("utf-8", "replace")
-        rels = package.read("xl/_rels/workbook.xml.rels")[: 2**20].decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError):
-        return {}
+    book, rels = book_xml.decode("utf-8", "replace"), rels_xml.decode("utf-8", "replace")
     targets = {}
     for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
         rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
@@ -333,9 +340,9 @@ def _xlsx_sheet_parts(package: _Package) -> dict[str, str]:
     for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
         sheet, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r':id="([^"]*)"', tag)
         if not (sheet and rid and rid.group(1) in targets):
-            return {}  # one sheet that cannot be followed makes the whole map untrustworthy
+            return ()  # one sheet that cannot be followed makes the whole map untrustworthy
         parts[targets[rid.group(1)]] = html.unescape(sheet.group(1))
-    return parts
+    return tuple(parts.items())
 
 
 def _xlsx_sheet_name(package: _Package, part: str) -> str:
