@@ -52,6 +52,13 @@ def _report_text(path) -> str:
     return "\n".join(p.text for p in Document(path).paragraphs)
 
 
+def _document_xml(path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(path) as docx:
+        return docx.read("word/document.xml")
+
+
 def test_a_run_writes_the_same_report_with_or_without_the_sidecar(small_county, monkeypatch, tmp_path):
     from datetime import date
 
@@ -80,6 +87,7 @@ def test_a_run_writes_the_same_report_with_or_without_the_sidecar(small_county, 
     assert with_side.report_path.name == without.report_path.name
     text = _report_text(with_side.report_path)
     assert "一、主要做法" in text and text == _report_text(without.report_path)
+    assert _document_xml(with_side.report_path) == _document_xml(without.report_path)  # tables too
 
 
 _KILLED_RUN = """
