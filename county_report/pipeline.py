@@ -91,7 +91,7 @@ def run(
 
 # What writing the outputs imports (pandas alone takes ~0.5 s): loaded while the workers read,
 # when the parent process has little else to do.
-_OUTPUT_MODULES = ("county_report.aggregate", "county_report.workbook", "county_report.report")
+_OUTPUT_MODULES = ("county_report.report_text", "county_report.workbook", "county_report.report")
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
@@ -127,7 +127,8 @@ def _write_outputs(
 ) -> RunResult:
     """Aggregate, then write the workbook and the report; each lands atomically."""
     from .aggregate import aggregate
-    from .report import build_context, render_report
+    from .report import render_report
+    from .report_text import build_context
     from .sidecar import Sidecar
     from .workbook import write_workbook
 

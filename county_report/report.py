@@ -1,14 +1,14 @@
 """The four-part 总结 report: the run's figures as Chinese-named variables, rendered into the Word template.
 
-The prose that depends on the data lives in report_text; this module assembles the context,
-renders it in a sandbox and fixes up the layout (signature indents, table column widths).
+The context (every variable, computed from the data) is built in report_text; this module
+renders it in a sandbox and fixes up the layout (signature indents, table column widths). It
+needs no pandas, so the process that only renders (sidecar.py) starts light.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,71 +18,12 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.sandbox import SandboxedEnvironment
 
 from .atomic import atomic_write
-from .cnformat import FILTERS, cn_date, integer, pct
+from .cnformat import FILTERS
 from .errors import ConfigError, TemplateVariableError
 
-TOWNSHIP_HEADER = "乡镇（街道）"
 SIGNATURE_STYLE, DATE_STYLE = "Signature", "SignatureDate"  # style ids set by make_word_template.py
 BODY_CHAR_TWIPS = 320  # one 3号 (16 pt) character
 HALF_CHAR_TWIPS = 90 + 6  # a digit of the 9 pt table text, plus its share of the cell margins
-
-
-# report_text (and pandas through it) is imported where the context is built, not at the top:
-# the process that only renders the .docx (sidecar.py) then starts without pandas.
-
-
-def county_figures(agg) -> dict[str, str]:
-    """Every metric and rate of the 合计 row under its Chinese label (走访农户 → "12345")."""
-    from .report_text import figure
-
-    figures = {m.label: figure(m, agg.county[m.key]) for m in agg.spec.metrics}
-    figures.update({r.label: pct(agg.county[r.key]) for r in agg.spec.rates})
-    return figures
-
-
-def build_context(agg, settings, report_date: date) -> dict[str, Any]:
-    """Everything the template may use, by Chinese name; figures equal the workbook's 合计 row."""
-    from .report_text import (
-        attachment_table,
-        highlight_items,
-        highlights_intro,
-        open_count,
-        open_items_text,
-        problem_items,
-        ranking_text,
-    )
-
-    county = agg.county
-    figures = county_figures(agg)
-    missing = int((~agg.progress["reported"].astype(bool)).sum())
-    highlights = highlight_items(agg)
-    header, rows = attachment_table(agg, TOWNSHIP_HEADER)
-    context: dict[str, Any] = {
-        "县名": settings.county,
-        "活动名称": settings.campaign,
-        "发文单位": settings.office,
-        "活动期间": settings.period,
-        "活动时间": settings.period or "活动开展以来",
-        "标题": f"{settings.county}“{settings.campaign}”活动工作总结",
-        "截止日期": cn_date(agg.as_of),
-        "成文日期": cn_date(report_date),
-        "乡镇数": str(len(agg.townships)),
-        "应报村数": integer(county["expected"]),
-        "已报村数": integer(county["reported"]),
-        "未报村数": str(missing),
-        "指标": figures,
-        "乡镇排名说明": ranking_text(agg),
-        "典型事例": highlights,
-        "典型事例说明": highlights_intro(len(agg.highlights), bool(highlights)),
-        "存在问题": problem_items(agg),
-        "未办结说明": open_items_text(agg),
-        "未解决问题": "" if open_count(agg) is None else str(open_count(agg)),
-        "附件表头": header,
-        "附件表": rows,
-    }
-    # Labels that are Python identifiers can be written bare in the template: {{ 走访农户 }}.
-    context.update({label: value for label, value in figures.items() if label.isidentifier()})
-    return context
 
 
 def report_environment() -> SandboxedEnvironment:

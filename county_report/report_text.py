@@ -1,4 +1,5 @@
-"""The data-driven sentences of the 总结: rankings, 典型事例, 存在问题, open items and the 附件 table.
+"""The 总结's context: its figures and data-driven sentences (rankings, 典型事例, 存在问题, open
+items, the 附件 table) under the Chinese names the Word template uses.
 
 Written here rather than in the Word template so the template stays plain text a clerk can edit;
 every figure comes from the same Aggregate as the workbook's 合计 row.
@@ -6,6 +7,7 @@ every figure comes from the same Aggregate as the workbook's 合计 row.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -241,3 +243,45 @@ def attachment_table(agg, first_header: str) -> tuple[list[str], list[list[str]]
     header += [r.label for r in spec.rates]
     rows = [_attachment_row(spec, row) for _, row in agg.townships.iterrows()]
     return header, rows + [_attachment_row(spec, agg.county)]
+
+
+def county_figures(agg) -> dict[str, str]:
+    """Every metric and rate of the 合计 row under its Chinese label (走访农户 → "12345")."""
+    figures = {m.label: figure(m, agg.county[m.key]) for m in agg.spec.metrics}
+    figures.update({r.label: pct(agg.county[r.key]) for r in agg.spec.rates})
+    return figures
+
+
+def build_context(agg, settings, report_date: date) -> dict[str, Any]:
+    """Everything the template may use, by Chinese name; figures equal the workbook's 合计 row."""
+    county = agg.county
+    figures = county_figures(agg)
+    missing = int((~agg.progress["reported"].astype(bool)).sum())
+    highlights = highlight_items(agg)
+    header, rows = attachment_table(agg, TOWNSHIP_UNIT)
+    context: dict[str, Any] = {
+        "县名": settings.county,
+        "活动名称": settings.campaign,
+        "发文单位": settings.office,
+        "活动期间": settings.period,
+        "活动时间": settings.period or "活动开展以来",
+        "标题": f"{settings.county}“{settings.campaign}”活动工作总结",
+        "截止日期": cn_date(agg.as_of),
+        "成文日期": cn_date(report_date),
+        "乡镇数": str(len(agg.townships)),
+        "应报村数": integer(county["expected"]),
+        "已报村数": integer(county["reported"]),
+        "未报村数": str(missing),
+        "指标": figures,
+        "乡镇排名说明": ranking_text(agg),
+        "典型事例": highlights,
+        "典型事例说明": highlights_intro(len(agg.highlights), bool(highlights)),
+        "存在问题": problem_items(agg),
+        "未办结说明": open_items_text(agg),
+        "未解决问题": "" if open_count(agg) is None else str(open_count(agg)),
+        "附件表头": header,
+        "附件表": rows,
+    }
+    # Labels that are Python identifiers can be written bare in the template: {{ 走访农户 }}.
+    context.update({label: value for label, value in figures.items() if label.isidentifier()})
+    return context

@@ -18,7 +18,8 @@ from jinja2.exceptions import SecurityError
 from county_report.aggregate import Aggregate
 from county_report.errors import ConfigError, TemplateVariableError
 from county_report.formspec import load_formspec
-from county_report.report import build_context, render_report, report_environment
+from county_report.report import render_report, report_environment
+from county_report.report_text import build_context
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "工作总结模板.docx"
