@@ -136,11 +136,11 @@ def _write_outputs(
     outputs.mkdir(parents=True, exist_ok=True)
     wanted = outputs / f"{settings.report_title}.docx"
     # a large county's report renders in a second process while this one writes the workbook
-    with Sidecar("county_report.report", enabled=len(counted) >= SIDECAR_FROM) as sidecar:
+    with Sidecar(render_report, enabled=len(counted) >= SIDECAR_FROM) as sidecar:
         agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
         context = build_context(agg, settings, report_date)
         watch.lap("aggregate")
-        report = sidecar.run(render_report, context, options.templates / REPORT_TEMPLATE_FILE, wanted)
+        report = sidecar.run(context, options.templates / REPORT_TEMPLATE_FILE, wanted)
         workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
         watch.lap("workbook")
         report_path = report() or wanted

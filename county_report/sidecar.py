@@ -2,23 +2,23 @@
 
 Both are CPU-bound Python, so on two cores they overlap: the sidecar starts (and imports
 python-docx) while the figures are aggregated, then renders the .docx while the workbook is
-written. If it cannot start, or dies, the work is done here instead: the sidecar only ever
-makes a run faster, never makes it fail. An exception raised by the work itself (a template
-error, in Chinese) is raised here as it would have been.
+written. It is one reading Worker (workers.py) with the report as its task, so it exits when
+the run ends, even a killed run, and a memory cap applies as for the readers.
 
-A plain process on a pipe, not concurrent.futures: its queues leave the child holding both ends
-of a pipe, so a child whose run was killed waits forever; this one reads end-of-file and exits.
+The sidecar only ever makes a run faster, never makes it fail: if it cannot start, dies, takes
+too long or the work raises, the work is done again here, where a template error is raised in
+Chinese as it would have been.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
+from .workers import Worker
+
 RESULT_TIMEOUT_SECONDS = 600  # a report renders in seconds; beyond this, render it here
-_FAILED = object()
 
 
 def _spawn_context():
@@ -26,45 +26,29 @@ def _spawn_context():
     return mp.get_context("spawn")
 
 
-def _serve(conn: Connection, warm_module: str) -> None:
-    """Child: import `warm_module`, then run each (work, args) received; exit when the pipe closes."""
-    import importlib
+class _Call:
+    """The worker's task: call `work` with the arguments sent as the job (picklable for spawn)."""
 
-    try:
-        importlib.import_module(warm_module)
-    except Exception:  # noqa: BLE001 - the work itself will import it and report properly
-        pass
-    while True:
-        try:
-            work, args = conn.recv()
-        except (EOFError, OSError):
-            return  # the run ended, normally or killed
-        try:
-            reply = ("ok", work(*args))
-        except Exception as exc:  # noqa: BLE001 - raised again in the parent
-            reply = ("raised", exc)
-        try:
-            conn.send(reply)
-        except Exception:  # noqa: BLE001 - an unpicklable answer: the parent redoes the work
-            conn.send(("failed", None))
+    def __init__(self, work: Callable[..., Any]):
+        self.work = work
+
+    def __call__(self, args: tuple) -> Any:
+        return self.work(*args)
 
 
 class Sidecar:
-    """`with Sidecar("county_report.report") as side: later = side.run(f, *args); …; later()`."""
+    """`with Sidecar(render_report, enabled=…) as side: later = side.run(*args); …; later()`."""
 
-    def __init__(self, warm_module: str, enabled: bool = True):
-        self._conn: Connection | None = None
-        self._process = None
+    def __init__(self, work: Callable[..., Any], enabled: bool = True):
+        self._work = work
+        self._worker: Worker | None = None
         if not enabled:
             return  # everything runs in this process
         try:
-            ctx = _spawn_context()
-            self._conn, child = ctx.Pipe()
-            self._process = ctx.Process(target=_serve, args=(child, warm_module), daemon=True)
-            self._process.start()
-            child.close()  # so that the child alone holds its end
+            # unpickling the task imports the work's module: the child warms up while we aggregate
+            self._worker = Worker(_spawn_context(), _Call(work))
         except Exception:  # noqa: BLE001 - no second process here: everything runs in this one
-            self.close(kill=True)
+            self._worker = None
 
     def __enter__(self) -> Sidecar:
         return self
@@ -72,47 +56,21 @@ class Sidecar:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, work: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    def run(self, *args: Any) -> Callable[[], Any]:
         """Start work(*args) in the sidecar; call the returned function for its result."""
-        sent = False
-        if self._conn is not None:
-            try:
-                self._conn.send((work, args))
-                sent = True
-            except Exception:  # noqa: BLE001 - a dead sidecar or an unpicklable argument
-                self.close(kill=True)
+        sent = self._worker is not None and self._worker.give(args)
 
         def result() -> Any:
-            answer = self._answer() if sent else _FAILED
-            if answer is not _FAILED:
-                kind, value = answer
-                if kind == "ok":
-                    return value
-                if kind == "raised":
-                    raise value
-            return work(*args)
+            outcome = self._worker.answer(RESULT_TIMEOUT_SECONDS) if sent and self._worker else None
+            if outcome is not None and not outcome.failure:
+                return outcome.value
+            self.close(kill=outcome is None)
+            return self._work(*args)
 
         return result
 
-    def _answer(self) -> Any:
-        try:
-            if self._conn is not None and self._conn.poll(RESULT_TIMEOUT_SECONDS):
-                return self._conn.recv()
-        except (EOFError, OSError):
-            pass  # it died: the work is done here
-        self.close(kill=True)
-        return _FAILED
-
     def close(self, kill: bool = False) -> None:
-        """Stop the sidecar: closing the pipe ends it; `kill` for one that is stuck."""
-        conn, process = self._conn, self._process
-        self._conn = self._process = None
-        if conn is not None:
-            conn.close()
-        if process is not None:
-            if kill:
-                process.kill()
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        """Stop the sidecar: it is idle by now and leaves at once; `kill` for one that is stuck."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop(kill=kill)

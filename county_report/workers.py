@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import time
 import traceback
 from collections import deque
@@ -83,7 +84,10 @@ def _worker_main(conn: Connection, task: Callable[[Job], object]) -> None:
     _limit_memory()
     conn.send(READY)
     while True:
-        job = conn.recv()
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return  # the run ended without saying so (it was killed)
         if job is None:
             return
         outcome = _run_here(task, job)
@@ -101,8 +105,11 @@ def _limit_memory() -> None:
         pass  # Windows has no RLIMIT_AS; the guard's size caps still apply
 
 
-class _Worker:
-    """One child process and the jobs sent to it, oldest first (it works through them in order)."""
+class Worker:
+    """One child process running `task` on each job sent to it, oldest first.
+
+    The pool below keeps several; sidecar.py keeps one for the report.
+    """
 
     def __init__(self, ctx, task):
         self.conn, child = ctx.Pipe()
@@ -123,15 +130,27 @@ class _Worker:
         raise WorkersUnavailable
 
     def give(self, job: Job) -> bool:
-        """Send a job; False if the worker is gone (then the job was not taken)."""
+        """Send a job; False if the worker is gone or the job cannot be sent (then it was not taken)."""
         try:
             self.conn.send(job)
-        except OSError:
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
             return False
         if not self.queue:
             self.since = time.monotonic()
         self.queue.append(job)
         return True
+
+    def answer(self, timeout: float) -> Outcome | None:
+        """The next outcome, its hello skipped if still unread; None if it died or took too long."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self.conn.poll(max(0.0, deadline - time.monotonic())):
+                message = self.conn.recv()
+                if isinstance(message, Outcome):
+                    return message
+        except (EOFError, OSError):
+            pass
+        return None
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -166,7 +185,7 @@ class _Pool:
     def run(self, jobs: Sequence[Job], on_done) -> list[Outcome]:
         pending: deque[Job] = deque(jobs)
         results: dict[int, Outcome] = {}
-        workers = [_Worker(self.ctx, self.task) for _ in range(min(self.size, len(jobs)))]
+        workers = [Worker(self.ctx, self.task) for _ in range(min(self.size, len(jobs)))]
         try:
             for w in workers:  # started together above: their interpreters boot in parallel
                 w.await_ready()
@@ -182,7 +201,7 @@ class _Pool:
                     if w.conn.closed or not (w.queue or w.process.is_alive()):
                         if not w.conn.closed:
                             w.stop(kill=True)
-                        workers[i] = w = _Worker(self.ctx, self.task)
+                        workers[i] = w = Worker(self.ctx, self.task)
                         w.await_ready()
                     self._fill(w, pending)
                 if all(len(w.queue) > AHEAD // 2 for w in workers):
@@ -194,11 +213,11 @@ class _Pool:
         return [results[j.index] for j in jobs]
 
     @staticmethod
-    def _fill(worker: _Worker, pending: deque[Job]) -> None:
+    def _fill(worker: Worker, pending: deque[Job]) -> None:
         while pending and len(worker.queue) < AHEAD and worker.give(pending[0]):
             pending.popleft()
 
-    def _collect(self, workers: list[_Worker], pending: deque[Job]) -> list[Outcome]:
+    def _collect(self, workers: list[Worker], pending: deque[Job]) -> list[Outcome]:
         """Every result that has arrived; a dead or stuck worker's oldest job marked, the rest requeued."""
         busy = [w for w in workers if w.queue]
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
@@ -222,7 +241,7 @@ class _Pool:
         return done
 
     @staticmethod
-    def _lost(w: _Worker, failure: str, pending: deque[Job]) -> Outcome:
+    def _lost(w: Worker, failure: str, pending: deque[Job]) -> Outcome:
         culprit = w.queue.popleft()
         pending.extendleft(reversed(w.queue))
         w.queue.clear()

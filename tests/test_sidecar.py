@@ -13,24 +13,24 @@ from county_report.sidecar import Sidecar
 
 
 def test_work_runs_in_another_process():
-    with Sidecar("county_report.cnformat") as side:
-        tag, pid = side.run(sidecar_work.where, "报告")()
+    with Sidecar(sidecar_work.where) as side:
+        tag, pid = side.run("报告")()
     assert tag == "报告" and pid != os.getpid()
 
 
 def test_an_error_of_the_work_is_raised_here_with_its_message():
-    with Sidecar("county_report.cnformat") as side, pytest.raises(ConfigError, match="模板中的变量有误"):
-        side.run(sidecar_work.refuse, "模板中的变量有误")()
+    with Sidecar(sidecar_work.refuse) as side, pytest.raises(ConfigError, match="模板中的变量有误"):
+        side.run("模板中的变量有误")()
 
 
 def test_a_sidecar_that_dies_leaves_the_work_to_this_process():
-    with Sidecar("county_report.cnformat") as side:
-        assert side.run(sidecar_work.die_unless_parent, os.getpid())() == os.getpid()
+    with Sidecar(sidecar_work.die_unless_parent) as side:
+        assert side.run(os.getpid())() == os.getpid()
 
 
 def test_a_disabled_sidecar_starts_no_process():
-    with Sidecar("county_report.cnformat", enabled=False) as side:
-        assert side.run(sidecar_work.where, "小县")() == ("小县", os.getpid())
+    with Sidecar(sidecar_work.where, enabled=False) as side:
+        assert side.run("小县")() == ("小县", os.getpid())
 
 
 def _no_processes(monkeypatch):
@@ -42,8 +42,8 @@ def _no_processes(monkeypatch):
 
 def test_no_second_process_means_the_work_runs_here(monkeypatch):
     _no_processes(monkeypatch)
-    with Sidecar("county_report.cnformat") as side:
-        assert side.run(sidecar_work.where, "x")() == ("x", os.getpid())
+    with Sidecar(sidecar_work.where) as side:
+        assert side.run("x")() == ("x", os.getpid())
 
 
 def _report_text(path) -> str:
@@ -74,9 +74,9 @@ def test_a_run_writes_the_same_report_with_or_without_the_sidecar(small_county, 
     used = []
 
     class Recording(Sidecar):
-        def run(self, work, *args):
-            used.append(self._conn is not None)
-            return super().run(work, *args)
+        def run(self, *args):
+            used.append(self._worker is not None)
+            return super().run(*args)
 
     monkeypatch.setattr(sidecar_module, "Sidecar", Recording)
     day = date(2026, 11, 22)
@@ -94,8 +94,9 @@ _KILLED_RUN = """
 import sys, time
 sys.path[:0] = sys.argv[1:]
 from county_report.sidecar import Sidecar
-side = Sidecar("county_report.cnformat")
-print(side._process.pid, flush=True)
+import json
+side = Sidecar(json.dumps)
+print(side._worker.process.pid, flush=True)
 time.sleep(60)
 """
 
