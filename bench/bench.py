@@ -156,7 +156,7 @@ def per_form(inputs: Path, templates: Path, sample: int = SAMPLE_FORMS) -> dict:
     from python_calamine import CalamineWorkbook
 
     from county_report.formspec import load_formspec
-    from county_report.guard import screen_file
+    from county_report.guard import screen
     from county_report.reader import read_form
     from county_report.roster import load_roster
     from county_report.settings import FORM_FILE, ROSTER_FILE
@@ -168,9 +168,9 @@ def per_form(inputs: Path, templates: Path, sample: int = SAMPLE_FORMS) -> dict:
     clock = {"guard": 0.0, "read": 0.0, "validate": 0.0, "floor": 0.0}
     for path in files:
         t0 = time.perf_counter()
-        screen_file(path, path.name, spec.sheets)  # as the pipeline calls it
+        _, data = screen(path, path.name, spec.sheets)  # as the pipeline calls them
         t1 = time.perf_counter()
-        raw = read_form(path, spec, path.name)
+        raw = read_form(path, spec, path.name, data)
         t2 = time.perf_counter()
         validate_form(raw, spec, roster)
         t3 = time.perf_counter()
