@@ -157,45 +157,25 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_summary(result) -> dict:
-    """The run as data: the same findings the console and 校验结果 show."""
-    return {
-        "统计截止日期": result.as_of.isoformat() if result.as_of else None,
-        "读取文件数": result.files_read,
-        "采用": result.accepted,
-        "拒收": result.rejected,
-        "跳过": result.skipped,
-        "被取代": result.superseded,
-        "应报村数": result.villages_expected,
-        "已报村数": result.villages_reported,
-        "未报村": [f"{t}{v}" for t, v in result.missing_villages],
-        "有误待更正村": [f"{t}{v}" for t, v in result.villages_to_correct],
-        "汇总表": str(result.workbook_path) if result.workbook_path else None,
-        "工作总结": str(result.report_path) if result.report_path else None,
-        "提示": list(result.notices),
-        "退出码": result.exit_code,
-        "findings": [f.as_dict() for f in result.findings],
-    }
+    """The run as data: the summary the console and the button show, and every finding."""
+    return {**result.summary.as_json(), "findings": [f.as_dict() for f in result.findings]}
 
 
 def _forms(args: argparse.Namespace) -> int:
     from .forms import write_forms
-    from .formspec import load_formspec
-    from .roster import load_roster
-    from .settings import FORM_FILE, ROSTER_FILE, load_settings
+    from .templates import load_templates
 
-    settings = load_settings(args.templates)
-    spec = load_formspec(args.templates / FORM_FILE)
-    roster = load_roster(args.templates / ROSTER_FILE, spec)
+    loaded = load_templates(args.templates)
     folder = args.outputs / FORMS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        blank, *prefilled = write_forms(spec, roster, settings, folder)
+        blank, *prefilled = write_forms(loaded.campaign, loaded.roster, loaded.settings, folder)
     except PermissionError as exc:
         raise ConfigError(
             f"无法写入 {exc.filename}：该文件可能正在 Excel/WPS 中打开，请关闭后重试。"
         ) from None
     print(f"已生成空白标准表：{blank}")
-    print(f"已生成各村（社区）预填标准表 {len(prefilled)} 份，位于：{folder}")
+    print(f"已生成各{loaded.campaign.scope.unit.name}预填标准表 {len(prefilled)} 份，位于：{folder}")
     return EXIT_OK
 
 

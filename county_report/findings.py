@@ -54,12 +54,12 @@ CATALOGUE: dict[str, Kind] = {
         Kind(
             "superseded",
             _W,
-            "{village}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",
+            "{place}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",
         ),
         # header fields
         Kind("missing-field", _E, "必填项「{label}」未填写。"),
-        Kind("unknown-township", _E, "乡镇（街道）「{value}」不在名册中。{suggestion}"),
-        Kind("unknown-village", _E, "「{value}」不在名册中{township}的村（社区）里。{suggestion}"),
+        Kind("unknown-township", _E, "{label}「{value}」不在名册中。{suggestion}"),
+        Kind("unknown-village", _E, "「{value}」不在名册中{group}的{unit}里。{suggestion}"),
         Kind(
             "bad-date", _E, "「{label}」的值「{value}」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。"
         ),
@@ -69,6 +69,7 @@ CATALOGUE: dict[str, Kind] = {
         Kind("negative-number", _E, "「{label}」的值「{value}」是负数，应为 0 或正数。"),
         Kind("not-an-integer", _E, "「{label}」的值「{value}」不是整数。"),
         Kind("blank-metric", _W, "「{label}」未填写，按 0 计算。"),
+        Kind("not-applicable", _W, "「{label}」不适用于{reason}，所填的值未计入汇总。"),
         Kind("not-greater", _E, "「{label}」（{value}）大于{reason}，请核实。"),
         # ledger and highlights
         Kind("missing-category", _E, "问题台账第 {row} 行有问题描述但未填问题类别。"),
@@ -127,7 +128,7 @@ def finding(
     kind = CATALOGUE[code]
     shown = _shown(value)
     params = {"label": label, "value": shown, "sheet": sheet, "reason": "", "suggestion": ""}
-    params |= {"township": "", "village": "", "advice": "", "row": "", "expected": ""}
+    params |= {"group": "", "place": "", "unit": "", "advice": "", "row": "", "expected": ""}
     params |= {k: v for k, v in details.items()}
     return Finding(
         code=code,

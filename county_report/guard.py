@@ -19,8 +19,8 @@ from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 
+from .definition import normalize_name
 from .findings import Finding, finding
-from .formspec import normalize_name
 from .sheetscan import CHUNK, MAX_COLS, MAX_ROWS, SheetTooLarge, XmlUnsafe, biff_scan, scanner_for, xml_prolog
 
 __all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen", "screen_file"]

@@ -1,4 +1,8 @@
-"""The whole run in one function: the command line and the Excel button both call `run`."""
+"""The whole run in one function: the command line and the Excel button both call `run`.
+
+Wiring only: templates → intake (every file screened, read, validated) → selection (which
+files count, the period) → aggregate → workbook and report. Each stage lives in its module.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .findings import Finding
-from .intake import Intake, default_period, period_findings, pick_latest, placed, take_in
+from .intake import Intake, take_in
 from .model import RunOptions, RunResult
-from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
+from .selection import Selection, period_findings, select
+from .settings import REPORT_TEMPLATE_FILE
+from .summary import summarize
+from .templates import Templates, load_templates
 
 WORKBOOK_NAME = "汇总表.xlsx"
-# Villages from which the report is rendered in a second process: starting one costs ~0.3 s,
-# more than a 300-village report takes (0.2 s); at 3,000 villages it saves ~0.5 s, at 30,000 ~3 s.
+# Units from which the report is rendered in a second process: starting one costs ~0.3 s,
+# more than a 300-unit report takes (0.2 s); at 3,000 units it saves ~0.5 s, at 30,000 ~3 s.
 SIDECAR_FROM = 1000
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
 NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
@@ -42,51 +49,49 @@ def run(
     report_date: date | None = None,
 ) -> RunResult:
     """Read, validate, aggregate and write; ConfigError when templates are unusable."""
-    from .formspec import load_formspec
-    from .roster import load_roster
-
     started, watch = datetime.now(), _Stopwatch()
-    settings = load_settings(options.templates)
-    spec = load_formspec(options.templates / FORM_FILE)
-    roster = load_roster(options.templates / ROSTER_FILE, spec)
+    templates = load_templates(options.templates)
     watch.lap("templates")
     warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
     intake = take_in(options.inputs, options.templates, options.workers, on_progress)
     if warming is not None:
         warming.join()
     watch.lap("read")
-    latest, superseded = pick_latest(intake.submissions)
-    counted = [s for s in latest if s.accepted]
-    period = options.as_of or default_period(counted) or default_period(intake.submissions)
-    dropped = {f.file for f in superseded}
-    extra = [*superseded, *(period_findings(counted, period, spec) if period else [])]
-    findings = _all_findings(intake, dropped, extra)
-    reported = {(s.township, s.village) for s in counted}
-    to_correct = {p for s in latest if not s.accepted and (p := placed(s)) and p not in reported}
-    result = RunResult(
+    chosen = select(intake.submissions, templates.roster, options.as_of)
+    result = _result(started, intake, chosen, templates)
+    has_errors = any(f.is_error for f in result.findings)
+    if not options.check_only:
+        if options.strict and has_errors:
+            result = replace(result, notices=(STRICT_NOTICE,))
+        elif not chosen.counted:
+            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
+        else:
+            day = report_date or date.today()
+            result = _write_outputs(result, chosen, templates, options, day, watch)
+    result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
+    unit = templates.campaign.scope.unit
+    return replace(result, summary=summarize(result, unit.name, unit.short))
+
+
+def _result(started: datetime, intake: Intake, chosen: Selection, templates: Templates) -> RunResult:
+    """Counts and findings of the run, before anything is written."""
+    counted, period = chosen.counted, chosen.period
+    dropped = {f.file for f in chosen.superseded}
+    extra = [*chosen.superseded, *(period_findings(counted, period, templates.campaign) if period else [])]
+    return RunResult(
         started_at=started,
         as_of=period,
         files_read=intake.files_read,
         accepted=len(counted),
-        rejected=len(latest) - len(counted) + len(intake.unread),
+        rejected=len(chosen.latest) - len(counted) + len(intake.unread),
         skipped=len(intake.skipped),
-        superseded=len(superseded),
-        villages_expected=len(roster.villages),
-        villages_reported=len(reported),
-        missing_villages=tuple(v for v in roster.villages if v not in reported and v not in to_correct),
-        villages_to_correct=tuple(v for v in roster.villages if v in to_correct),
-        findings=findings,
+        superseded=len(chosen.superseded),
+        units_expected=len(templates.roster.units),
+        units_reported=len(chosen.reported),
+        missing_units=chosen.missing,
+        units_to_correct=chosen.to_correct,
+        findings=_all_findings(intake, dropped, extra),
     )
-    has_errors = any(f.is_error for f in findings)
-    if not options.check_only:
-        if options.strict and has_errors:
-            result = replace(result, notices=(STRICT_NOTICE,))
-        elif not counted:
-            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
-        else:
-            day = report_date or date.today()
-            result = _write_outputs(result, counted, to_correct, roster, spec, settings, options, day, watch)
-    return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
 
 
 # What writing the outputs imports (pandas alone takes ~0.5 s): loaded while the workers read,
@@ -123,7 +128,7 @@ def _all_findings(intake: Intake, dropped: set[str], extra: list[Finding]) -> tu
 
 
 def _write_outputs(
-    result, counted, to_correct, roster, spec, settings, options, report_date, watch
+    result: RunResult, chosen: Selection, templates: Templates, options: RunOptions, report_date: date, watch
 ) -> RunResult:
     """Aggregate, then write the workbook and the report; each lands atomically."""
     from .aggregate import aggregate
@@ -134,11 +139,17 @@ def _write_outputs(
 
     outputs = Path(options.outputs)
     outputs.mkdir(parents=True, exist_ok=True)
-    wanted = outputs / f"{settings.report_title}.docx"
-    # a large county's report renders in a second process while this one writes the workbook
-    with Sidecar(render_report, enabled=len(counted) >= SIDECAR_FROM) as sidecar:
-        agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
-        context = build_context(agg, settings, report_date)
+    wanted = outputs / f"{templates.settings.report_title}.docx"
+    # a large office's report renders in a second process while this one writes the workbook
+    with Sidecar(render_report, enabled=len(chosen.counted) >= SIDECAR_FROM) as sidecar:
+        agg = aggregate(
+            chosen.counted,
+            templates.roster,
+            templates.campaign,
+            result.as_of or report_date,
+            chosen.to_correct,
+        )
+        context = build_context(agg, templates.settings, report_date)
         watch.lap("aggregate")
         report = sidecar.run(context, options.templates / REPORT_TEMPLATE_FILE, wanted)
         workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)

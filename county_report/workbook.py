@@ -4,7 +4,7 @@ xlsxwriter writes the package: sheets, styles, widths, frozen panes, filters, pr
 The cells themselves are generated column by column in sheetxml and streamed into that
 package (~10× faster than any per-cell library call; a 500,000-row ledger in seconds).
 Village text is always an inline string, so `=HYPERLINK(...)` stays text; columns come
-from the FormSpec.
+from the campaign definition.
 """
 
 from __future__ import annotations
@@ -18,7 +18,23 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from .aggregate import MISSING, TO_CORRECT, TOTAL, Aggregate
+from .aggregate import (
+    EXPECTED,
+    FILE,
+    GROUP,
+    MISSING,
+    OVERDUE,
+    REPORTED,
+    REPORTED_COUNT,
+    ROW,
+    STATUS,
+    TO_CORRECT,
+    TOTAL,
+    TYPE,
+    UNIT,
+    Aggregate,
+    rank_column,
+)
 from .atomic import atomic_write
 from .cnformat import cn_date, display_width
 from .findings import Finding, Severity
@@ -38,6 +54,7 @@ ROW_STYLES = {
     "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "alert": {"font_color": "#C00000"},
 }
+TYPE_LABEL = "类型"  # the roster's column of unit types
 HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter"}
 
 
@@ -63,83 +80,100 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
     """Write 汇总表.xlsx atomically; returns the path written (a new name if the target was locked)."""
     sheets = [
         summary_sheet(agg),
-        village_sheet(agg),
+        unit_sheet(agg),
         progress_sheet(agg),
         ledger_sheet(agg),
         category_sheet(agg),
         highlight_sheet(agg),
+        *([type_sheet(agg)] if agg.campaign.unit_types else []),
         findings_sheet(findings),
     ]
     created = datetime.combine(agg.as_of, time(0, 0))  # fixed, so equal inputs give equal bytes
     return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
 
 
+def _place_columns(frame: pd.DataFrame, agg: Aggregate, with_type: bool = True) -> list[Column]:
+    """The group (if the office has groups), the unit, and its type (if the definition has types)."""
+    scope = agg.campaign.scope
+    columns = [Column(scope.group.name, "text", _values(frame[GROUP]))] if scope.group else []
+    columns.append(Column(scope.unit.name, "text", _values(frame[UNIT])))
+    if with_type and agg.campaign.unit_types and TYPE in frame:
+        columns.append(Column(TYPE_LABEL, "text", _values(frame[TYPE])))
+    return columns
+
+
 def summary_sheet(agg: Aggregate) -> Sheet:
-    """全县汇总: one row per township and the 合计 row."""
-    spec = agg.spec
-    frame = pd.concat([agg.townships, agg.county.to_frame().T], ignore_index=True)
-    labels = {m.key: m.label for m in spec.metrics} | {r.key: r.label for r in spec.rates}
-    columns = [
-        Column(spec.role("township").label, "text", _values(frame["township"])),
-        Column("应报村数", "int", _values(frame["expected"])),
-        Column("已报村数", "int", _values(frame["reported"])),
-        *_metric_columns(frame, agg),
-        *(Column(f"{labels[k]}排名", "int", _values(frame[f"rank_{k}"])) for k in spec.ranking),
+    """全县汇总: one row per group (or per unit when there are none) and the 合计 row."""
+    campaign, scope = agg.campaign, agg.campaign.scope
+    frame = pd.concat([agg.groups, agg.body.to_frame().T], ignore_index=True)
+    columns = [Column(scope.breakdown.name, "text", _values(frame[GROUP]))]
+    if campaign.has_groups:
+        columns += [
+            Column(scope.expected_header, "int", _values(frame[EXPECTED])),
+            Column(scope.reported_header, "int", _values(frame[REPORTED_COUNT])),
+        ]
+    else:
+        reported = [
+            None if i == len(agg.groups) else (REPORTED if n else MISSING)
+            for i, n in enumerate(_values(frame[REPORTED_COUNT]))
+        ]
+        columns.append(Column("上报情况", "text", reported))
+    columns += _metric_columns(frame, agg)
+    columns += [
+        Column(f"{item.label}排名", "int", _values(frame[rank_column(item.key)])) for item in campaign.ranking
     ]
-    return Sheet("全县汇总", tuple(columns), ("",) * len(agg.townships) + ("total",), (1, 1), True)
+    return Sheet(scope.summary_sheet, tuple(columns), ("",) * len(agg.groups) + ("total",), (1, 1), True)
 
 
-def village_sheet(agg: Aggregate) -> Sheet:
-    """分村明细: one row per accepted village."""
-    spec, v = agg.spec, agg.villages
-    reporter = next((f.label for f in spec.header_fields if f.key == "reporter"), "填报人")
-    columns = [
-        Column(spec.role("township").label, "text", _values(v["township"])),
-        Column(spec.role("village").label, "text", _values(v["village"])),
-        Column(reporter, "text", _values(v["reporter"])),
-        Column(spec.role("filled_on").label, "date", _values(v["filled_on"])),
-        Column(spec.role("as_of").label, "date", _values(v["as_of"])),
-        *_metric_columns(v, agg),
-        Column("文件名", "text", _values(v["file"])),
+def unit_sheet(agg: Aggregate) -> Sheet:
+    """分村明细: one row per accepted unit, every header item of its form."""
+    units = agg.units
+    header = [
+        Column(f.label, f.type.output, _values(units[f.key])) for f in agg.campaign.definition.header_fields
     ]
-    return Sheet("分村明细", tuple(columns), freeze=(1, 2))
+    columns = [
+        *_place_columns(units, agg),
+        *header,
+        *_metric_columns(units, agg),
+        Column("文件名", "text", _values(units[FILE])),
+    ]
+    return Sheet(
+        agg.campaign.scope.detail_sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1)
+    )
 
 
 def progress_sheet(agg: Aggregate) -> Sheet:
-    """上报进度: every roster village, 已报 / 有误待更正 / 未报; the last two highlighted."""
-    spec, p = agg.spec, agg.progress
+    """上报进度: every roster unit, 已报 / 有误待更正 / 未报; the last two highlighted."""
+    p = agg.progress
     columns = [
         Column("序号", "int", list(range(1, len(p) + 1))),
-        Column(spec.role("township").label, "text", _values(p["township"])),
-        Column(spec.role("village").label, "text", _values(p["village"])),
-        Column("状态", "text", _values(p["status"])),
-        Column("文件名", "text", _values(p["file"])),
+        *_place_columns(p, agg),
+        Column("状态", "text", _values(p[STATUS])),
+        Column("文件名", "text", _values(p[FILE])),
     ]
-    styles = tuple("missing" if s in (MISSING, TO_CORRECT) else "" for s in p["status"].tolist())
+    styles = tuple("missing" if s in (MISSING, TO_CORRECT) else "" for s in p[STATUS].tolist())
     return Sheet("上报进度", tuple(columns), styles, fit_width=True)
 
 
 def ledger_sheet(agg: Aggregate) -> Sheet:
-    """问题台账: every accepted ledger row with its township, village and source; overdue in red."""
-    spec, led = agg.spec, agg.ledger
-    kinds = {"integer": "int", "decimal": "money", "date": "date"}
+    """问题台账: every accepted ledger row with its group, unit and source; overdue in red."""
+    led = agg.ledger
     columns = [
-        Column(spec.role("township").label, "text", _values(led["township"])),
-        Column(spec.role("village").label, "text", _values(led["village"])),
-        *(Column(c.header, kinds.get(c.type, "text"), _values(led[c.key])) for c in spec.ledger.columns),
-        Column("是否超期", "text", ["是" if o else "否" for o in led["overdue"].tolist()]),
-        Column("来源文件", "text", _values(led["file"])),
-        Column("行号", "int", _values(led["row"])),
+        *_place_columns(led, agg, with_type=False),
+        *(Column(c.header, c.type.output, _values(led[c.key])) for c in agg.campaign.ledger.columns),
+        Column("是否超期", "text", ["是" if o else "否" for o in led[OVERDUE].tolist()]),
+        Column("来源文件", "text", _values(led[FILE])),
+        Column("行号", "int", _values(led[ROW])),
     ]
-    styles = tuple("alert" if o else "" for o in led["overdue"].tolist())
-    return Sheet("问题台账", tuple(columns), styles, (1, 2))
+    styles = tuple("alert" if o else "" for o in led[OVERDUE].tolist())
+    return Sheet(agg.campaign.ledger.sheet, tuple(columns), styles, (1, 2 if agg.campaign.has_groups else 1))
 
 
 def category_sheet(agg: Aggregate) -> Sheet:
     """问题分类统计: category × status counts with 合计 row and column."""
     table = agg.category_status
     full = pd.concat([table, table.sum().to_frame(TOTAL).T])
-    header = agg.spec.ledger.by_role("category").header
+    header = agg.campaign.ledger.by_role("category").header
     columns = [Column(header, "text", [str(i) for i in full.index])]
     columns += [Column(str(c), "int", _values(full[c])) for c in full.columns]
     return Sheet("问题分类统计", tuple(columns), ("",) * len(table) + ("total",), (1, 1), True)
@@ -147,15 +181,26 @@ def category_sheet(agg: Aggregate) -> Sheet:
 
 def highlight_sheet(agg: Aggregate) -> Sheet:
     """典型事例: title and content of every highlight, with where it came from."""
-    spec, h = agg.spec, agg.highlights
-    title, content = spec.highlights.by_role("title"), spec.highlights.by_role("content")
+    table, h = agg.campaign.highlights, agg.highlights
+    title, content = table.by_role("title"), table.by_role("content")
     columns = [
-        Column(spec.role("township").label, "text", _values(h["township"])),
-        Column(spec.role("village").label, "text", _values(h["village"])),
+        *_place_columns(h, agg, with_type=False),
         Column(title.header, "text", _values(h[title.key])),
         Column(content.header, "long", _values(h[content.key])),
     ]
-    return Sheet("典型事例", tuple(columns), freeze=(1, 2))
+    return Sheet(table.sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1))
+
+
+def type_sheet(agg: Aggregate) -> Sheet:
+    """分类型统计: per unit type, how many are expected and reported, and the sums of what applies."""
+    scope, t = agg.campaign.scope, agg.types
+    columns = [
+        Column(TYPE_LABEL, "text", _values(t[TYPE])),
+        Column(scope.expected_header, "int", _values(t[EXPECTED])),
+        Column(scope.reported_header, "int", _values(t[REPORTED_COUNT])),
+        *_metric_columns(t, agg),
+    ]
+    return Sheet("分类型统计", tuple(columns), freeze=(1, 1), fit_width=True)
 
 
 def findings_sheet(findings: Sequence[Finding]) -> Sheet:
@@ -174,12 +219,9 @@ def findings_sheet(findings: Sequence[Finding]) -> Sheet:
 
 
 def _metric_columns(frame: pd.DataFrame, agg: Aggregate) -> list[Column]:
-    spec = agg.spec
-    metrics = [
-        Column(m.display_label, "int" if m.type == "integer" else "money", _values(frame[m.key]))
-        for m in spec.metrics
-    ]
-    return metrics + [Column(r.label, "rate", _values(frame[r.key])) for r in spec.rates]
+    campaign = agg.campaign
+    metrics = [Column(m.display_label, m.type.output, _values(frame[m.key])) for m in campaign.metrics]
+    return metrics + [Column(r.label, "rate", _values(frame[r.key])) for r in campaign.rates]
 
 
 def _values(series: pd.Series) -> list:

@@ -32,8 +32,8 @@ from demo_text import (  # noqa: E402
 )
 from openpyxl import Workbook  # noqa: E402
 
+from county_report.definition import GROUP, UNIT, Campaign, Field, bind, load_definition  # noqa: E402
 from county_report.forms import build_form, form_layout, form_title, prefilled_name, save_workbook  # noqa: E402
-from county_report.formspec import Field, FormSpec, load_formspec  # noqa: E402
 from county_report.settings import load_settings  # noqa: E402
 
 SEED = 20261120
@@ -73,12 +73,12 @@ def demo_roster(rng: random.Random, townships: int | None = None) -> list[tuple[
     return rows
 
 
-def write_roster(spec: FormSpec, rows: list[tuple[str, str, str]], path: Path) -> Path:
+def write_roster(spec: Campaign, rows: list[tuple[str, str, str]], path: Path) -> Path:
     """名册.xlsx: a title, then header 乡镇（街道）| 村（社区）| 别名 and one row per village."""
     wb = Workbook()
     ws = wb.active
     ws.title = "名册"
-    ws.append((spec.role("township").label, spec.role("village").label, ALIAS_HEADER))
+    ws.append((spec.role(GROUP).label, spec.role(UNIT).label, ALIAS_HEADER))
     for row in rows:
         ws.append(row)
     for letter, width in zip("ABC", (16, 16, 30), strict=True):
@@ -92,7 +92,7 @@ def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
 
 
-def figures(spec: FormSpec, rng: random.Random) -> dict[str, int | float]:
+def figures(spec: Campaign, rng: random.Random) -> dict[str, int | float]:
     """Plausible village figures for every metric in the spec (unknown metrics get small numbers)."""
     households = rng.randint(80, 600)
     needy = rng.randint(5, 40)
@@ -107,15 +107,15 @@ def figures(spec: FormSpec, rng: random.Random) -> dict[str, int | float]:
     }  # fmt: skip
     out: dict[str, int | float] = {}
     for m in spec.metrics:
-        default = rng.randint(0, 50) if m.type == "integer" else round(rng.uniform(0, 10), 1)
+        default = rng.randint(0, 50) if m.type.name == "integer" else round(rng.uniform(0, 10), 1)
         out[m.key] = known.get(m.key, default)
     return out
 
 
-def count_metrics(spec: FormSpec) -> tuple[str, str]:
+def count_metrics(spec: Campaign) -> tuple[str, str]:
     """The metrics the ledger must agree with: (all rows, rows with the solved status)."""
-    total = next((c.metric for c in spec.checks if c.kind == "ledger-count" and not c.status), "")
-    solved = next((c.metric for c in spec.checks if c.kind == "ledger-count" and c.status), "")
+    total = next((c.metric.key for c in spec.checks if c.kind == "ledger-count" and not c.status), "")
+    solved = next((c.metric.key for c in spec.checks if c.kind == "ledger-count" and c.status), "")
     return total, solved
 
 
@@ -144,7 +144,7 @@ def typed_date(d: date, rng: random.Random, real_share: float = 0.6) -> object:
     return rng.choice(forms)
 
 
-def ledger_rows(spec: FormSpec, rng: random.Random, count: int, solved: int) -> list[dict[str, object]]:
+def ledger_rows(spec: Campaign, rng: random.Random, count: int, solved: int) -> list[dict[str, object]]:
     """`count` problems, exactly `solved` of them with the solved status; open ones may be overdue."""
     status_choices = spec.ledger.by_role("status").choices
     open_statuses = [s for s in status_choices if s != spec.solved_status] or [spec.solved_status]
@@ -180,7 +180,7 @@ def _deadline(rng: random.Random, is_solved: bool) -> date:
     return AS_OF + timedelta(days=rng.randint(0, 45))
 
 
-def village_report(spec: FormSpec, rng: random.Random, township: str, village: str) -> VillageReport:
+def village_report(spec: Campaign, rng: random.Random, township: str, village: str) -> VillageReport:
     """A clean, consistent return for one village (ledger counts agree with the metrics)."""
     numbers = figures(spec, rng)
     total_key, solved_key = count_metrics(spec)
@@ -208,7 +208,7 @@ def village_report(spec: FormSpec, rng: random.Random, township: str, village: s
     return VillageReport(prefilled_name(township, village), township, village, values, ledger, highlights)
 
 
-def make_messy(spec: FormSpec, rng: random.Random, report: VillageReport) -> VillageReport:
+def make_messy(spec: Campaign, rng: random.Random, report: VillageReport) -> VillageReport:
     """Type 2–4 metrics the way villages do: "120", "１２０", "1,200", "120户", " 120 ", 120.0."""
     values = dict(report.values)
     for m in rng.sample(spec.metrics, min(len(spec.metrics), rng.randint(2, 4))):
@@ -217,7 +217,7 @@ def make_messy(spec: FormSpec, rng: random.Random, report: VillageReport) -> Vil
     return replace(report, values=values)
 
 
-def _plan_mistakes(spec: FormSpec, rng: random.Random, reports: list[VillageReport]) -> list[VillageReport]:
+def _plan_mistakes(spec: Campaign, rng: random.Random, reports: list[VillageReport]) -> list[VillageReport]:
     """Turn a few clean returns into the mistakes villages make; add a duplicate and an alias user."""
     total_key, solved_key = count_metrics(spec)
     out = list(reports)
@@ -245,14 +245,14 @@ def _plan_mistakes(spec: FormSpec, rng: random.Random, reports: list[VillageRepo
     return out
 
 
-def fill_form(spec: FormSpec, report: VillageReport, title: str) -> Workbook:
+def fill_form(spec: Campaign, report: VillageReport, title: str) -> Workbook:
     """A generated form filled in cell by cell, as the village would."""
     values = dict(report.values)
     if report.prefilled:
-        wb = build_form(spec, title, report.township, report.village)
+        wb = build_form(spec, title, (report.township, report.village))
     else:
         wb = build_form(spec, title)
-        values.update({spec.role("township").key: report.township, spec.role("village").key: report.village})
+        values.update({spec.role(GROUP).key: report.township, spec.role(UNIT).key: report.village})
     layout = form_layout(spec)
     basic = wb[spec.basic_sheet]
     for key, value in values.items():
@@ -281,7 +281,7 @@ def make_demo(
     inputs_dir: Path, roster_path: Path, seed: int = SEED, townships: int | None = None
 ) -> list[Path]:
     """Write the roster and the demo returns; same seed, same bytes. Returns the input files written."""
-    spec = load_formspec(ROOT / "templates" / "form.toml")
+    spec = bind(load_definition(ROOT / "templates" / "form.toml"))
     title = form_title(spec, load_settings(ROOT / "templates"))
     rng = random.Random(seed)
     roster = demo_roster(rng, townships)

@@ -159,7 +159,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 
 def test_forms_writes_the_blank_form_and_one_prefilled_form_per_village(small_county, capsys):
-    from county_report.formspec import load_formspec
+    from county_report.definition import GROUP, UNIT, load_campaign
     from county_report.reader import read_form
 
     assert main(["forms", *args(small_county)]) == 0
@@ -168,9 +168,10 @@ def test_forms_writes_the_blank_form_and_one_prefilled_form_per_village(small_co
     assert names == ["城关镇-东风村.xlsx", "城关镇-黄龙村.xlsx", "标准表（空白）.xlsx", "河西乡-柳树村.xlsx"]
     out = capsys.readouterr().out
     assert "已生成各村（社区）预填标准表 3 份" in out
-    spec = load_formspec(small_county["templates"] / "form.toml")
+    spec = load_campaign(small_county["templates"] / "form.toml")
     form = read_form(folder / "河西乡-柳树村.xlsx", spec, "河西乡-柳树村.xlsx")
-    assert (form.fields["township"].raw, form.fields["village"].raw) == ("河西乡", "柳树村")
+    places = (spec.role(GROUP).key, spec.role(UNIT).key)
+    assert tuple(form.fields[k].raw for k in places) == ("河西乡", "柳树村")
     assert form.findings == ()
 
 

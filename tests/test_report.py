@@ -15,15 +15,26 @@ from docx import Document
 from docx.oxml.ns import qn
 from jinja2.exceptions import SecurityError
 
-from county_report.aggregate import Aggregate
+from county_report.aggregate import (
+    EXPECTED,
+    FILE,
+    GROUP,
+    OVERDUE,
+    REPORTED_COUNT,
+    STATUS,
+    TYPE,
+    UNIT,
+    Aggregate,
+    rank_column,
+)
+from county_report.definition import bind, load_definition
 from county_report.errors import ConfigError, TemplateVariableError
-from county_report.formspec import load_formspec
 from county_report.report import render_report, report_environment
 from county_report.report_text import build_context
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "工作总结模板.docx"
-SPEC = load_formspec(ROOT / "templates" / "form.toml")
+SPEC = bind(load_definition(ROOT / "templates" / "form.toml"))
 SETTINGS = SimpleNamespace(
     county="示例县", campaign="大走访", office="中共示例县委办公室", period="2026年9月至11月"
 )
@@ -58,37 +69,39 @@ def _township_table() -> pd.DataFrame:
         solve_rate = values["solved"] / values["problems"] if values["problems"] else float("nan")
         rows.append(
             {
-                "township": name,
-                "expected": len(villages),
-                "reported": reported,
+                GROUP: name,
+                EXPECTED: len(villages),
+                REPORTED_COUNT: reported,
                 **values,
                 "solve_rate": solve_rate,
             }
         )
     table = pd.DataFrame(rows)
-    for key in SPEC.ranking:
-        table[f"rank_{key}"] = table[key].where(table["reported"] > 0).rank(method="min", ascending=False)
+    for item in SPEC.ranking:
+        ranked = table[item.key].where(table[REPORTED_COUNT] > 0).rank(method="min", ascending=False)
+        table[rank_column(item.key)] = ranked
     return table
 
 
 def _county(townships: pd.DataFrame) -> pd.Series:
-    total = {key: townships[key].sum() for key in ("expected", "reported", *SPEC.metric_keys)}
+    total = {key: townships[key].sum() for key in (EXPECTED, REPORTED_COUNT, *SPEC.metric_keys)}
     total["solve_rate"] = total["solved"] / total["problems"]
-    return pd.Series({"township": "合计", **total}, dtype=object)
+    return pd.Series({GROUP: "合计", **total}, dtype=object)
 
 
 def _progress() -> pd.DataFrame:
     rows = [
         {
-            "township": t,
-            "village": v,
-            "reported": v not in MISSING,
-            "status": "未报" if v in MISSING else "已报",
+            GROUP: t,
+            UNIT: v,
+            TYPE: "",
+            REPORTED_COUNT: v not in MISSING,
+            STATUS: "未报" if v in MISSING else "已报",
         }
         for t, (villages, _) in VILLAGES.items()
         for v in villages
     ]
-    return pd.DataFrame(rows).assign(file="")
+    return pd.DataFrame(rows).assign(**{FILE: ""})
 
 
 def _ledger() -> pd.DataFrame:
@@ -96,7 +109,7 @@ def _ledger() -> pd.DataFrame:
     rows += [("白沙镇", "民生保障", "已解决", False), ("白沙镇", "基础设施", "已解决", False)]
     rows += [("青山乡", "环境卫生", "办理中", True), ("青山乡", "民生保障", "办理中", False)]
     return pd.DataFrame(
-        [{"township": t, "village": "某村", "category": c, "status": s, "overdue": o} for t, c, s, o in rows]
+        [{GROUP: t, UNIT: "某村", "category": c, "status": s, OVERDUE: o} for t, c, s, o in rows]
     )
 
 
@@ -118,20 +131,21 @@ def make_aggregate(highlights: list[tuple[str, str, str, str]] | None = None) ->
         ("白沙镇", "白沙1村", "帮办医保", "网格员上门帮助老人办理医保"),
     ]
     return Aggregate(
-        spec=SPEC,
+        campaign=SPEC,
         as_of=AS_OF,
-        villages=pd.DataFrame(),
-        townships=townships,
-        county=_county(townships),
+        units=pd.DataFrame(),
+        groups=townships,
+        body=_county(townships),
         progress=_progress(),
         ledger=ledger,
         category_status=_category_status(ledger),
         highlights=pd.DataFrame(
             [
-                {"township": t, "village": v, "seq": i + 1, "title": a, "content": b}
+                {GROUP: t, UNIT: v, "seq": i + 1, "title": a, "content": b}
                 for i, (t, v, a, b) in enumerate(highlight_rows)
             ]
         ),
+        types=pd.DataFrame(),
     )
 
 
@@ -172,10 +186,10 @@ def test_four_parts_in_order_after_title_and_opening(report):
 def test_every_county_figure_in_part_two_equals_the_total_row(report, agg):
     part_two = _part(report, "二、取得成效", "三、存在问题")
     for m in SPEC.metrics:
-        value = agg.county[m.key]
-        expected = str(int(value)) if m.type == "integer" else f"{value:.2f}".rstrip("0").rstrip(".")
+        value = agg.body[m.key]
+        expected = str(int(value)) if m.type.name == "integer" else f"{value:.2f}".rstrip("0").rstrip(".")
         assert re.search(rf"(?<![\d.]){re.escape(expected)}(?![\d.])", part_two), (m.label, expected)
-    rate = agg.county["solve_rate"]
+    rate = agg.body["solve_rate"]
     assert f"办结率{round(rate * 100, 1)}%" in part_two
     assert "发放慰问金185182.5元" in part_two and "投入帮扶资金18.75万元" in part_two
 
@@ -190,7 +204,7 @@ def test_part_two_names_top_townships_and_quotes_highlights_intact(report):
 
 def test_part_three_is_drawn_from_the_data(report, agg):
     part_three = _part(report, "三、存在问题", "四、下一步打算")
-    county_rate = agg.county["solve_rate"]
+    county_rate = agg.body["solve_rate"]
     assert f"青山乡（60.0%）的办结率低于全县平均水平（{round(county_rate * 100, 1)}%）" in part_three
     assert "黄龙镇" not in part_three.split("办结率低于")[0].split("偏低。")[-1]
     assert "黄龙村等4个村（社区）尚未报送活动情况，涉及黄龙镇1个、青山乡1个、石门乡2个" in part_three
@@ -203,7 +217,7 @@ def test_part_three_is_drawn_from_the_data(report, agg):
 
 def test_part_four_states_what_remains_open(report, agg):
     part_four = _part(report, "四、下一步打算", None)
-    remaining = int(agg.county["problems"] - agg.county["solved"])
+    remaining = int(agg.body["problems"] - agg.body["solved"])
     assert f"目前全县尚有{remaining}个问题未解决（台账中办理中3个、未启动1个）" in part_four
 
 
@@ -213,11 +227,11 @@ def test_attachment_table_rows_equal_the_township_totals(report, agg):
     header = ["乡镇（街道）", "应报村数", "已报村数", *(m.display_label for m in SPEC.metrics), "办结率"]
     assert rows[0] == header
     assert [r[0] for r in rows[1:]] == [*TOWNSHIPS, "合计"]
-    for row, (_, expected) in zip(rows[1:], [*agg.townships.iterrows(), (0, agg.county)], strict=True):
-        assert row[1:3] == [str(int(expected["expected"])), str(int(expected["reported"]))]
+    for row, (_, expected) in zip(rows[1:], [*agg.groups.iterrows(), (0, agg.body)], strict=True):
+        assert row[1:3] == [str(int(expected[EXPECTED])), str(int(expected[REPORTED_COUNT]))]
         for cell, m in zip(row[3:-1], SPEC.metrics, strict=True):
             assert float(cell) == pytest.approx(float(expected[m.key]), abs=1e-9)
-    assert rows[-1][-1] == f"{round(agg.county['solve_rate'] * 100, 1)}%"
+    assert rows[-1][-1] == f"{round(agg.body['solve_rate'] * 100, 1)}%"
     assert rows[3][-1] == "—"  # 石门乡 reported nothing: no rate
 
 
@@ -280,7 +294,7 @@ def test_environment_is_sandboxed_and_escapes():
 
 def test_context_exposes_metrics_by_label_and_a_new_metric_reaches_the_table(agg):
     context = build_context(agg, SETTINGS, REPORT_DATE)
-    assert context["走访农户"] == str(int(agg.county["households"]))
+    assert context["走访农户"] == str(int(agg.body["households"]))
     assert context["指标"]["发放慰问金"] == "185182.5"
     assert context["附件表头"][-1] == "办结率" and len(context["附件表"]) == len(TOWNSHIPS) + 1
 

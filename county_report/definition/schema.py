@@ -1,0 +1,282 @@
+"""The shape of a campaign definition: every section and key it may hold, with what each means.
+
+One table serves three purposes: loading refuses any section or key not listed here (a typo
+must not pass silently), names the expected kind of value, and the README's table of keys is
+checked against it. Adding a key is one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from .tomlpos import Path, line_of
+
+TEXT, INTEGER, BOOLEAN, TEXTS, NUMBER = "文字", "整数", "true 或 false", "文字列表", "数字"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key: its name, what it means (Chinese, for the README), its kind, and whether it must be given."""
+
+    name: str
+    doc: str
+    kind: str = TEXT  # TEXT | INTEGER | BOOLEAN | TEXTS | NUMBER, or "table" / "tables" with `shape`
+    required: bool = False
+    shape: Shape | None = None
+    minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a table may hold. `variant` adds keys that depend on the item (a check's kind)."""
+
+    keys: tuple[Key, ...]
+    free: str = ""  # any key allowed, each value of this kind (the choice lists)
+    variant: Callable[[Mapping], tuple[Key, ...]] | None = field(default=None, compare=False)
+
+    def allowed(self, item: Mapping) -> dict[str, Key]:
+        extra = self.variant(item) if self.variant else ()
+        return {k.name: k for k in (*self.keys, *extra)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file, at a path whose line the loader looks up."""
+
+    path: Path
+    text: str
+
+
+FIELD_KEYS = (
+    Key("key", "程序内部名（英文字母、数字、下划线），在本文件中引用该项时使用", required=True),
+    Key("label", "表上的标签（中文），各村表格中按它找到填写的格子", required=True),
+    Key("unit", "单位，如 户、元；印在标签后的括号里，填写时也可以带上"),
+    Key("type", "类型：text 文字、date 日期、integer 整数、decimal 数字（可带小数）、choice 下拉选择"),
+    Key("required", "是否必填，true 或 false（基本信息默认必填）", BOOLEAN),
+    Key("role", "用途：filled_on 填报日期、as_of 统计截止日期（各须有一项）"),
+    Key("choices", "type 为 choice 时引用的选项表名（见 [choices]）"),
+    Key("applies_to", '只适用于哪些单位类型（见 [[unit_types]]），如 ["村"]；不写则适用于全部', TEXTS),
+    Key("max", "合理的最大值，超过即报错（不写则按默认上限）", NUMBER),
+)
+COLUMN_KEYS = (
+    Key("key", "程序内部名（英文）", required=True),
+    Key("header", "表头文字，各村表格中按它找到这一列", required=True),
+    Key("type", "类型：text、date、integer、decimal、choice"),
+    Key("choices", "type 为 choice 时引用的选项表名（见 [choices]）"),
+    Key(
+        "role",
+        "用途：问题台账为 category 类别、description 描述、deadline 时限、status 状态；典型事例为 title 标题、content 内容",
+    ),
+)
+
+
+def _table(doc_sheet: str, roles_doc: str) -> Shape:
+    return Shape(
+        (
+            Key("sheet", f"工作表名称（{doc_sheet}）", required=True),
+            Key("columns", f"各列，每列一项（{roles_doc}）", "tables", True, Shape(COLUMN_KEYS)),
+            Key("max_rows", "每份表最多多少行，超过即拒收", INTEGER, minimum=1),
+        )
+    )
+
+
+def check_keys(item: Mapping) -> tuple[Key, ...]:
+    """The keys a [[checks]] item may have besides `kind`: those of its check class."""
+    from .checks import CHECKS
+
+    check = CHECKS.get(str(item.get("kind", "")))
+    return check.keys if check else ()
+
+
+SCHEMA = Shape(
+    (
+        Key(
+            "form",
+            "活动和表样",
+            "table",
+            True,
+            Shape(
+                (
+                    Key("name", "活动简称，如 大走访", required=True),
+                    Key("title", "表格标题，如 “大走访”活动情况统计表"),
+                    Key("version", "表样版本号，写入下发的表格"),
+                    Key(
+                        "office_level",
+                        "默认的本级层级（设置中“本级层级”留空时使用），须是 [[levels]] 中的一级",
+                    ),
+                )
+            ),
+        ),
+        Key(
+            "levels",
+            "层级，从下到上各一项，如 村（社区）→ 乡镇（街道）→ 县 → 市",
+            "tables",
+            True,
+            Shape(
+                (
+                    Key("name", "层级名称，用作表格标签和名册表头，如 村（社区）", required=True),
+                    Key("short", "简称，用于“应报村数”“分村明细”等，如 村（不写则取名称括号前的部分）"),
+                    Key("whole", "本级称呼，用于“全县汇总”“全县”等，如 全县（不写则为“全”加简称）"),
+                )
+            ),
+        ),
+        Key(
+            "unit_types",
+            "填报单位的类型（可不写），如 村、社区、市直单位；名册“类型”一列填写",
+            "tables",
+            False,
+            Shape((Key("name", "类型名称，如 社区", required=True),)),
+        ),
+        Key(
+            "header",
+            "基本信息（填报单位之外的表头项目）",
+            "table",
+            True,
+            Shape(
+                (
+                    Key("sheet", "基本信息和指标所在的工作表名称", required=True),
+                    Key("fields", "各项目，每项一行", "tables", True, Shape(FIELD_KEYS)),
+                )
+            ),
+        ),
+        Key(
+            "metrics",
+            "统计指标",
+            "table",
+            True,
+            Shape(
+                (
+                    Key("sheet", "指标所在的工作表，须与 [header] 相同", required=True),
+                    Key(
+                        "fields",
+                        "各项指标，每项一行（type 为 integer 或 decimal）",
+                        "tables",
+                        True,
+                        Shape(FIELD_KEYS),
+                    ),
+                )
+            ),
+        ),
+        Key(
+            "ledger",
+            "问题台账",
+            "table",
+            True,
+            _table("问题台账", "category、description、deadline、status 必须各有一列"),
+        ),
+        Key("highlights", "典型事例", "table", True, _table("典型事例", "title、content 必须各有一列")),
+        Key(
+            "choices",
+            '选项表：每个选项表一行，如 status = ["已解决", "办理中"]',
+            "table",
+            True,
+            Shape((), TEXTS),
+        ),
+        Key(
+            "ledger_status",
+            "台账中表示“已解决”的办理状态",
+            "table",
+            False,
+            Shape((Key("solved", "已解决的状态名称，须在办理状态选项中"),)),
+        ),
+        Key(
+            "checks",
+            "跨项目校验，每项一个 [[checks]]",
+            "tables",
+            False,
+            Shape((Key("kind", "校验类型：not-greater、ledger-count", required=True),), variant=check_keys),
+        ),
+        Key(
+            "rates",
+            "比率，每项一个 [[rates]]",
+            "tables",
+            False,
+            Shape(
+                (
+                    Key("key", "程序内部名", required=True),
+                    Key("label", "名称，如 办结率", required=True),
+                    Key("numerator", "分子指标的 key", required=True),
+                    Key("denominator", "分母指标的 key", required=True),
+                )
+            ),
+        ),
+        Key(
+            "ranking",
+            "排名",
+            "table",
+            False,
+            Shape((Key("by", "按哪些指标或比率给各组排名（key 列表）", TEXTS),)),
+        ),
+    )
+)
+
+_KIND_OK: dict[str, Callable[[object], bool]] = {
+    TEXT: lambda v: isinstance(v, str),
+    INTEGER: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    NUMBER: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    BOOLEAN: lambda v: isinstance(v, bool),
+    TEXTS: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "table": lambda v: isinstance(v, dict),
+    "tables": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+}
+_KIND_NAMES = {"table": "一个节（[名称]）", "tables": "若干项（[[名称]] 或 [{…}, {…}]）"}
+
+
+def shape_problems(raw: Mapping, shape: Shape = SCHEMA, path: Path = ()) -> Iterator[Problem]:
+    """Every unknown key, missing key and value of the wrong kind, each at its path."""
+    allowed = shape.allowed(raw)
+    for name, value in raw.items():
+        key = allowed.get(name)
+        if key is None and shape.free:
+            if not _KIND_OK[shape.free](value):
+                yield Problem((*path, name), f'「{name}」应为{shape.free}，如 ["甲", "乙"]')
+            continue
+        if key is None:
+            yield Problem((*path, name), _unknown(name, path, allowed))
+            continue
+        if not _KIND_OK[key.kind](value):
+            yield Problem(
+                (*path, name), f"「{_dotted(path, name)}」应为{_KIND_NAMES.get(key.kind, key.kind)}"
+            )
+            continue
+        if key.minimum is not None and value < key.minimum:
+            yield Problem((*path, name), f"「{_dotted(path, name)}」不能小于 {key.minimum}（现为 {value}）")
+        if key.kind == "table" and key.shape:
+            yield from shape_problems(value, key.shape, (*path, name))
+        elif key.kind == "tables" and key.shape:
+            for i, item in enumerate(value):
+                yield from shape_problems(item, key.shape, (*path, name, i))
+    for key in allowed.values():
+        if key.required and key.name not in raw:
+            yield Problem(path, f"缺少必填项「{_dotted(path, key.name)}」")
+
+
+def _unknown(name: str, path: Path, allowed: Mapping[str, Key]) -> str:
+    where = f"「{_dotted(path, '')[:-1]}」中" if path else ""
+    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
+    hint = f"，是否应为「{close[0]}」？" if close else f"。可以写的有：{'、'.join(allowed)}"
+    kind = "项目" if path else "节"
+    return f"{where}没有「{name}」这个{kind}{hint}"
+
+
+def _dotted(path: Path, name: str) -> str:
+    parts = [p for p in path if isinstance(p, str)]
+    return ".".join([*parts, name]) if name else ".".join(parts) + "."
+
+
+def key_rows(shape: Shape = SCHEMA, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(`metrics.fields[].unit`, what it means) for every key: the README's table of keys."""
+    for key in shape.keys:
+        dotted = f"{prefix}{key.name}"
+        yield dotted, key.doc
+        if key.shape is not None:
+            inner = f"{dotted}[]." if key.kind == "tables" and prefix else f"{dotted}."
+            if key.kind == "tables" and not prefix:
+                inner = f"{dotted}."
+            yield from key_rows(key.shape, inner)
+
+
+def line_for(lines: Mapping[Path, int], path: Path) -> int | None:
+    return line_of(dict(lines), path)
