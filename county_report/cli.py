@@ -60,7 +60,7 @@ def _in_chinese(message: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="run_report.py",
-        description="报表助手：读取 inputs/ 中各村（社区）报表，校验、汇总，生成汇总表和工作总结。",
+        description="报表助手：读取 inputs/ 中各单位报送的报表，校验、汇总，生成汇总表和工作总结。",
         epilog="命令：不写（默认）＝完整运行；forms＝生成下发用的标准表；check＝只校验不生成。",
     )
     p.add_argument(

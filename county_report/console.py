@@ -48,7 +48,7 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         f"已报{summary.unit_name}{summary['reported']} 个 / 应报 {summary['expected']} 个，"
         f"未报 {len(summary['missing'])} 个" + _to_correct(summary["to_correct"]) + "。",
     ]
-    if summary["as_of"]:
+    if summary["period"]:
         lines.append(f"统计截止日期：{cn_date(summary['as_of'])}")
     lines += list(summary["notices"])
     if summary["workbook"]:

@@ -43,7 +43,7 @@ def summarize(result: RunResult, unit_name: str, unit_short: str) -> RunSummary:
     errors = sum(1 for f in result.findings if f.is_error)
     warnings = sum(1 for f in result.findings if f.severity is Severity.WARNING)
     facts = (
-        Fact("as_of", "统计截止日期", result.as_of),
+        Fact("period", "统计截止日期", result.as_of),
         Fact("files_read", "读取文件数", result.files_read),
         Fact("accepted", "采用", result.accepted),
         Fact("rejected", "拒收", result.rejected),
