@@ -49,7 +49,7 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         f"未报 {len(summary['missing'])} 个" + _to_correct(summary["to_correct"]) + "。",
     ]
     if summary["period"]:
-        lines.append(f"统计截止日期：{cn_date(summary['as_of'])}")
+        lines.append(f"统计截止日期：{cn_date(summary['period'])}")
     lines += list(summary["notices"])
     if summary["workbook"]:
         lines.append(f"汇总表：{summary['workbook']}")

@@ -28,7 +28,10 @@ class RunSummary:
     unit_short: str  # 村
 
     def __getitem__(self, key: str) -> object:
-        return next(f.value for f in self.facts if f.key == key)
+        for fact in self.facts:
+            if fact.key == key:
+                return fact.value
+        raise KeyError(key)
 
     def __iter__(self) -> Iterator[Fact]:
         return iter(self.facts)
