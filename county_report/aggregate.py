@@ -84,7 +84,10 @@ def aggregate(
 
 
 def unit_table(submissions: Sequence[Submission], campaign: Campaign) -> pd.DataFrame:
-    """One row per submission: its place, every declared header item, every metric and rate."""
+    """One row per submission: its place, every declared header item, every metric and rate.
+
+    Metrics units type are as read; derived and counted ones are computed by their kind.
+    """
     declared = campaign.definition.header_fields
     data: dict[str, list] = {
         GROUP: [s.group for s in submissions],
@@ -94,12 +97,19 @@ def unit_table(submissions: Sequence[Submission], campaign: Campaign) -> pd.Data
     }
     for f in declared:
         data[f.key] = [_header_value(s.header.get(f.key), f) for s in submissions]
-    for m in campaign.metrics:
-        data[m.key] = [s.metrics.get(m.key, 0) for s in submissions]
+    for m in campaign.form_metrics:
+        blank = "" if m.kind.name == "text" else 0
+        data[m.key] = [s.metrics.get(m.key, blank) for s in submissions]
     frame = pd.DataFrame(data, columns=list(data))
-    for m in campaign.metrics:
+    for m in campaign.form_metrics:
         frame[m.key] = _typed_metric(frame[m.key], m)
-    return _with_rates(frame, campaign)
+    for m in _in_dependency_order(campaign, lambda m: m.kind.name == "derived"):
+        frame[m.key] = _typed_metric(m.kind.unit_values(frame), m)
+    frame = _with_rates(frame, campaign)
+    for m in campaign.metrics:
+        if m.kind.name == "count":
+            frame[m.key] = m.kind.unit_values(frame)
+    return frame
 
 
 def _header_value(value: object, field: Field) -> object:
@@ -110,19 +120,44 @@ def _header_value(value: object, field: Field) -> object:
 
 def _typed_metric(values: pd.Series, metric: Field) -> pd.Series:
     """Integers as int64 (nullable Int64 where a metric does not apply to some units; Python
-    integers if one is too large for int64), decimals as float (NaN where it does not apply)."""
+    integers if one is too large for int64), decimals and percentages as float (NaN where it
+    does not apply or was left out of an average), text as text."""
+    if metric.kind.name == "text":
+        return values.fillna("").astype(str)
     if metric.type.scale != 1:
         return pd.to_numeric(values, errors="coerce").astype("float64")
     as_list = values.tolist()
-    if any(v is not None and abs(v) >= INT64_SAFE for v in as_list):
+    if any(v is not None and v == v and abs(v) >= INT64_SAFE for v in as_list):
         return values.astype(object)
-    if any(v is None for v in as_list):
-        return pd.Series(pd.array(as_list, dtype="Int64"), index=values.index)
+    if any(v is None or v != v for v in as_list):
+        return pd.Series(
+            pd.array([None if v != v else v for v in as_list], dtype="Int64"), index=values.index
+        )
     return pd.Series(as_list, index=values.index, dtype="int64")
 
 
+def _in_dependency_order(campaign: Campaign, chosen) -> list[Field]:
+    """The chosen metrics, each after the metrics it is computed from."""
+    pending = [m for m in campaign.metrics if chosen(m)]
+    ordered: list[Field] = []
+    while pending:
+        ready = [m for m in pending if all(o.key not in {p.key for p in pending} for o in m.kind.operands())]
+        ordered += ready or pending  # the loader refuses cycles; never loop forever regardless
+        pending = [m for m in pending if m not in ordered]
+    return ordered
+
+
+def figures_by(units: pd.DataFrame, by: pd.Series, campaign: Campaign) -> pd.DataFrame:
+    """Every metric's figure per group of `by` (one column per metric), each by its kind, exactly."""
+    exact = _exact(units, campaign)
+    done: dict[str, pd.Series] = {}
+    for m in _in_dependency_order(campaign, lambda m: m.kind.name != "text"):
+        done[m.key] = m.kind.totals(m, units, exact, by, done)
+    return pd.DataFrame(done)
+
+
 def group_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> tuple[pd.DataFrame, pd.Series]:
-    """Per-group sums in roster order (zeros where nobody reported) and the 合计 row.
+    """Per-group figures in roster order (zeros where nobody reported) and the 合计 row.
 
     Without a group level, every roster unit is its own row.
     """
@@ -132,37 +167,68 @@ def group_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> tup
     else:
         key, order = UNIT, [u for _, u in roster.units]
         expected = [1] * len(order)
-    exact = _exact(units, campaign)
-    sums = exact.groupby(units[key], sort=False)[list(campaign.metric_keys)].sum()
-    sums = sums.reindex(order, fill_value=0)
     reported = units.groupby(key, sort=False)[UNIT].nunique().reindex(order, fill_value=0)
     counts = pd.DataFrame(
-        {EXPECTED: expected, REPORTED_COUNT: reported.to_numpy()}, index=sums.index, dtype="int64"
+        {EXPECTED: expected, REPORTED_COUNT: reported.to_numpy()}, index=order, dtype="int64"
     )
-    totals = pd.concat([counts, sums], axis=1)  # integers at each metric's scale: sums are exact
-    groups = _from_exact(totals, campaign).rename_axis(GROUP).reset_index()
+    figures = _filled(figures_by(units, units[key], campaign).reindex(order), campaign)
+    groups = pd.concat([counts, figures], axis=1).rename_axis(GROUP).reset_index()
     groups = _with_ranks(_with_rates(groups, campaign), campaign)
-    return groups, _body_row(totals, groups.columns, campaign)
+    whole = pd.Series(TOTAL, index=units.index, dtype=object)
+    body = _filled(figures_by(units, whole, campaign).reindex([TOTAL]), campaign).iloc[0]
+    values: dict[str, object] = {
+        GROUP: TOTAL,
+        EXPECTED: int(counts[EXPECTED].sum()),
+        REPORTED_COUNT: int(counts[REPORTED_COUNT].sum()),
+    }
+    values |= {k: _plain(v) for k, v in body.items()}
+    for rate in campaign.rates:
+        den = values[rate.denominator.key]
+        values[rate.key] = float(values[rate.numerator.key]) / float(den) if den else float("nan")  # type: ignore[arg-type]
+    for item in campaign.ranking:
+        values[rank_column(item.key)] = float("nan")
+    return groups, pd.Series(values, dtype=object).reindex(groups.columns)
+
+
+def _filled(figures: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """Groups nobody reported from: 0 for what adds up, blank (NaN) for an average; typed columns."""
+    out = figures.copy()
+    for m in campaign.figures:
+        column = out[m.key] if m.key in out else pd.Series(index=out.index, dtype=object)
+        if m.kind.additive:
+            column = column.astype(object).where(column.notna(), 0)
+            if m.type.scale == 1 and all(abs(int(v)) < INT64_SAFE for v in column.tolist()):
+                column = column.astype("int64")
+            elif m.type.scale != 1:
+                column = column.astype("float64")
+        else:
+            column = pd.to_numeric(column, errors="coerce").astype("float64")
+        out[m.key] = column
+    return out
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python number it is (the 合计 row is a plain object Series)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def type_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> pd.DataFrame:
-    """Per unit type: how many the roster expects, how many reported, and the sums of what applies."""
+    """Per unit type: how many the roster expects, how many reported, and the figures of what applies."""
     names = [t.name for t in campaign.unit_types]
     if not names:
-        return pd.DataFrame(columns=[TYPE, EXPECTED, REPORTED_COUNT, *campaign.metric_keys])
-    exact = _exact(units, campaign)
-    sums = (
-        exact.groupby(units[TYPE], sort=False)[list(campaign.metric_keys)].sum().reindex(names, fill_value=0)
-    )
+        return pd.DataFrame(columns=[TYPE, EXPECTED, REPORTED_COUNT, *(m.key for m in campaign.figures)])
     expected = [sum(1 for p in roster.units if roster.type_of(p) == n) for n in names]
     reported = units.groupby(TYPE, sort=False)[UNIT].count().reindex(names, fill_value=0)
     counts = pd.DataFrame(
-        {EXPECTED: expected, REPORTED_COUNT: reported.to_numpy()}, index=sums.index, dtype="int64"
+        {EXPECTED: expected, REPORTED_COUNT: reported.to_numpy()}, index=names, dtype="int64"
     )
-    table = _from_exact(pd.concat([counts, sums], axis=1), campaign).rename_axis(TYPE).reset_index()
-    for m in campaign.metrics:  # a metric that does not apply to a type has no subtotal there
-        table[m.key] = table[m.key].astype(object).where([m.applies(n) for n in names], None)
-    return _with_rates(table, campaign)
+    figures = _filled(figures_by(units, units[TYPE], campaign).reindex(names), campaign)
+    table = pd.concat([counts, figures], axis=1).rename_axis(TYPE).reset_index()
+    table = _with_rates(table, campaign)
+    for m in campaign.figures:  # a metric that does not apply to a type has no figure there
+        if m.applies_to:
+            table[m.key] = table[m.key].astype(object).where([m.applies(n) for n in names], None)
+    return table
 
 
 def progress_table(units: pd.DataFrame, roster: Roster, to_correct: Collection[Place] = ()) -> pd.DataFrame:
@@ -259,7 +325,7 @@ def _exact(units: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
     int64 while no sum of the column can wrap; Python integers (exact at any size) beyond.
     """
     out = {}
-    for m in campaign.metrics:
+    for m in campaign.figures:
         column = units[m.key]
         if m.type.scale == 1 and column.dtype != object:
             values = column.fillna(0).astype("int64")
@@ -290,19 +356,6 @@ def _scaled(value: object, scale: int) -> int:
     return int((Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)) * scale)
 
 
-def _from_exact(totals: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
-    """Scaled integer sums back in each metric's unit: int64 counts, float amounts."""
-    out = totals.copy()
-    for m in campaign.metrics:
-        if m.type.scale != 1:
-            out[m.key] = pd.Series(
-                [v / m.type.scale for v in totals[m.key].tolist()], index=totals.index, dtype="float64"
-            )
-        elif totals[m.key].dtype != object:
-            out[m.key] = totals[m.key].astype("int64")
-    return out
-
-
 def _with_rates(frame: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
     rates = {r.key: ratio(frame[r.numerator.key], frame[r.denominator.key]) for r in campaign.rates}
     return frame.assign(**rates)
@@ -317,21 +370,6 @@ def _with_ranks(groups: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
         ranked = values.where(eligible).rank(method="min", ascending=False)
         ranks[rank_column(item.key)] = ranked.fillna(int(eligible.sum()) + 1).astype("int64")
     return groups.assign(**ranks)
-
-
-def _body_row(totals: pd.DataFrame, columns: pd.Index, campaign: Campaign) -> pd.Series:
-    values: dict[str, object] = {GROUP: TOTAL}
-    for key in totals.columns:
-        values[key] = sum(int(v) for v in totals[key].tolist())
-    for m in campaign.metrics:
-        if m.type.scale != 1:
-            values[m.key] = values[m.key] / m.type.scale  # type: ignore[operator]
-    for rate in campaign.rates:
-        den = values[rate.denominator.key]
-        values[rate.key] = values[rate.numerator.key] / den if den else float("nan")  # type: ignore[operator]
-    for item in campaign.ranking:
-        values[rank_column(item.key)] = float("nan")
-    return pd.Series(values, dtype=object).reindex(columns)
 
 
 def _typed_table(frame: pd.DataFrame, columns) -> pd.DataFrame:

@@ -69,6 +69,8 @@ CATALOGUE: dict[str, Kind] = {
         Kind("negative-number", _E, "「{label}」的值「{value}」是负数，应为 0 或正数。"),
         Kind("not-an-integer", _E, "「{label}」的值「{value}」不是整数。"),
         Kind("blank-metric", _W, "「{label}」未填写，按 0 计算。"),
+        Kind("blank-mean", _W, "「{label}」未填写，不计入平均数。"),
+        Kind("percent-too-large", _E, "「{label}」的值「{value}」超过 {reason}。"),
         Kind("not-applicable", _W, "「{label}」不适用于{reason}，所填的值未计入汇总。"),
         Kind("not-greater", _E, "「{label}」（{value}）大于{reason}，请核实。"),
         # ledger and highlights

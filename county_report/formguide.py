@@ -33,6 +33,10 @@ def guide_lines(campaign: Campaign) -> list[str]:
         f"「{campaign.ledger.sheet}」每个问题占一行，从第 2 行起连续填写；类别和状态请从下拉列表中选择。",
         f"「{campaign.highlights.sheet}」可填写几条简短的典型事例，供{body}里总结时引用。",
     ]
+    lines += [
+        f"「{t.sheet}」每项占一行，从第 2 行起连续填写" + ("。" if t.required else "；没有的可以不填。")
+        for t in campaign.tables
+    ]
     lines += [check.guide_line() for check in campaign.checks]
     lines.append(
         f"填好后保存为 .xlsx 文件，文件名建议为“{'-'.join(lv.short for lv in (scope.group, scope.unit) if lv)}.xlsx”，按时报送。"
@@ -43,7 +47,7 @@ def guide_lines(campaign: Campaign) -> list[str]:
 def guide_rows(campaign: Campaign) -> list[tuple[str, str, str, str, str, str]]:
     """One row per field and table column: sheet, name, unit, type, required, note."""
     rows = [_field_row(campaign.basic_sheet, f) for f in campaign.fields]
-    for table in (campaign.ledger, campaign.highlights):
+    for table in campaign.all_tables:
         rows += [_column_row(table.sheet, c) for c in table.columns]
     return rows
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -75,6 +75,7 @@ class FormLayout:
     header_sections: tuple[int, int]  # rows of the 基本信息 and 工作指标 headings
     ledger: TablePlace
     highlights: TablePlace
+    tables: Mapping[str, TablePlace] = field(default_factory=dict)  # further ledgers, by table key
     guide_sheet: str = GUIDE_SHEET
 
 
@@ -86,7 +87,7 @@ def form_layout(campaign: Campaign) -> FormLayout:
         places[f.key] = _place(f.key, row)
         row += 1
     metrics_heading = row
-    for f in campaign.metrics:
+    for f in campaign.form_metrics:
         row += 1
         places[f.key] = _place(f.key, row)
     return FormLayout(
@@ -96,6 +97,7 @@ def form_layout(campaign: Campaign) -> FormLayout:
         header_sections=(_FIRST_FIELD_ROW - 1, metrics_heading),
         ledger=_table_place(campaign.ledger),
         highlights=_table_place(campaign.highlights),
+        tables=MappingProxyType({t.key: _table_place(t) for t in campaign.tables}),
     )
 
 
@@ -121,6 +123,8 @@ def build_form(campaign: Campaign, title: str = "", place: tuple[str, str] | Non
             _fix_value(basic, cell, name)
     _write_table(wb.create_sheet(campaign.ledger.sheet), campaign.ledger, landscape=True)
     _write_table(wb.create_sheet(campaign.highlights.sheet), campaign.highlights, landscape=False)
+    for table in campaign.tables:
+        _write_table(wb.create_sheet(table.sheet), table, landscape=True)
     write_guide(wb.create_sheet(GUIDE_SHEET), campaign, title or campaign.title)
     _set_properties(wb, campaign, title or campaign.title)
     return wb

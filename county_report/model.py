@@ -37,6 +37,7 @@ class Submission:
     unit_type: str = ""
     as_of: date | None = None
     filled_on: date | None = None
+    tables: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)  # further ledgers
 
     @property
     def accepted(self) -> bool:

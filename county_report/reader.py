@@ -50,8 +50,9 @@ class RawForm:
     path: Path
     mtime: float
     fields: dict[str, Cell]  # field key → its value cell
-    ledger: tuple[dict[str, Cell], ...]  # column key → cell; only rows with something typed
-    highlights: tuple[dict[str, Cell], ...]
+    tables: dict[
+        str, tuple[dict[str, Cell], ...]
+    ]  # table key → rows (column key → cell), blank rows left out
     findings: tuple[Finding, ...]  # structural problems (missing sheet or labels)
 
 
@@ -111,22 +112,24 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
                 merged = None
             return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
 
-        basic, ledger, highlights = (grid(s) for s in campaign.sheets)
-    absent = [s for s, g in zip(campaign.sheets, (basic, ledger, highlights), strict=True) if g is None]
+        basic = grid(campaign.basic_sheet)
+        grids = {t.key: grid(t.sheet) for t in campaign.all_tables}
+    absent = [campaign.basic_sheet] if basic is None else []
+    absent += [t.sheet for t in campaign.all_tables if t.required and grids[t.key] is None]
     problems = [f"缺少工作表「{'」「'.join(absent)}」"] if absent else []
     fields: dict[str, Cell] = {}
     if basic is not None:
         fields, missing = _locate_fields(basic, campaign)
         if missing:
             problems.append(f"工作表「{basic.name}」中找不到标签「{'」「'.join(missing)}」")
-    ledger_rows, problem = _table_rows(ledger, campaign.ledger)
-    problems += [problem] if problem else []
-    highlight_rows, problem = _table_rows(highlights, campaign.highlights)
-    problems += [problem] if problem else []
+    tables = {}
+    for table in campaign.all_tables:
+        tables[table.key], problem = _table_rows(grids[table.key], table)
+        problems += [problem] if problem else []
     found = tuple(
         finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1]
     )
-    return RawForm(display_name, path, mtime, fields, ledger_rows, highlight_rows, found)
+    return RawForm(display_name, path, mtime, fields, tables, found)
 
 
 def _locate_fields(grid: _Grid, campaign: Campaign) -> tuple[dict[str, Cell], list[str]]:

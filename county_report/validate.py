@@ -15,6 +15,14 @@ from .values import is_blank
 
 # In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
 # and a 序号 that is not a number is no problem at all.
+# A blank metric: counted as 0 in a sum (a warning), left out of an average (a warning), nothing for text.
+BLANK: dict[str, tuple[str, Any]] = {
+    "sum": ("blank-metric", 0),
+    "mean": ("blank-mean", None),
+    "text": ("", ""),
+}
+BLANK["weighted_mean"] = BLANK["mean"]
+AVERAGED = ("mean", "weighted_mean")
 _TABLE_CODES = {
     "bad-date": "ledger-bad-date",
     "not-a-number": "",
@@ -47,8 +55,8 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
     unit_type = roster.type_of(place) if place else ""
     metrics = _metrics(raw, campaign, unit_type, out)
     later: list[tuple] = []  # rules over whole rows, reported after every cell
-    ledger = _table(raw.ledger, campaign.ledger, out, later)
-    highlights = _table(raw.highlights, campaign.highlights, out, later)
+    tables = {t.key: _table(raw.tables.get(t.key, ()), t, out, later) for t in campaign.all_tables}
+    ledger, highlights = tables[campaign.ledger.key], tables[campaign.highlights.key]
     if ledger is not None:  # a refused ledger (too many rows) has nothing to check against
         for code, cell, label, details in later:
             out.add(code, cell, label, **details)
@@ -70,6 +78,7 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
         unit_type=unit_type,
         as_of=header.get(campaign.role(AS_OF).key),
         filled_on=header.get(campaign.role(FILLED_ON).key),
+        tables={t.key: tables[t.key] or () for t in campaign.tables},
     )
 
 
@@ -130,7 +139,7 @@ def _resolve_place(
 
 def _metrics(raw: RawForm, campaign: Campaign, unit_type: str, out: _Collector) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
-    for field in campaign.metrics:
+    for field in campaign.form_metrics:
         cell = raw.fields.get(field.key)
         if cell is None:
             continue
@@ -143,9 +152,10 @@ def _metrics(raw: RawForm, campaign: Campaign, unit_type: str, out: _Collector) 
         for code, details in problems:
             out.add(code, cell, field.label, **details)
         if value is None and not problems:
-            out.add("blank-metric", cell, field.label)
-            value = 0
-        if value is not None:
+            code, value = BLANK[field.kind.name]
+            if code:
+                out.add(code, cell, field.label)
+        if value is not None or field.kind.name in AVERAGED:
             metrics[field.key] = value
     return metrics
 

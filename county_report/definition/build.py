@@ -8,12 +8,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ..cnformat import Style
 from ..errors import ConfigError
 from .checks import CHECKS, DefinitionProblem
+from .kinds import KINDS, OPERATORS, Count, Derived, MetricKind, WeightedMean
 from .labels import normalize_label, normalize_name
 from .model import (
     AS_OF,
@@ -31,7 +34,8 @@ from .model import (
     UnitType,
     place_fields,
 )
-from .schema import Problem, shape_problems
+from .schema import shape_problems
+from .shape import Problem
 from .source import parse_toml, read_text
 from .tomlpos import Path as KeyPath
 from .tomlpos import key_lines, line_of
@@ -43,6 +47,8 @@ _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 HEADER_ROLES = (FILLED_ON, AS_OF)
 LEDGER_ROLES = ("category", "description", "deadline", "status")
 HIGHLIGHT_ROLES = ("title", "content")
+EXTRA_ROLES = ("category", "description", "deadline", "status")  # any or none, in a further table
+RATE_MEANINGS = {"progress": "工作进度", "share": "构成占比"}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -73,8 +79,6 @@ def load_definition(path: Path) -> Definition:
 
 
 def _with_digest(definition: Definition, digest: str) -> Definition:
-    from dataclasses import replace
-
     return replace(definition, digest=digest)
 
 
@@ -119,19 +123,27 @@ class _Builder:
         self._check_fields(fields, levels)
         if raw["header"]["sheet"] != raw["metrics"]["sheet"]:
             add(("metrics", "sheet"), "[metrics] 的 sheet 须与 [header] 相同（指标和基本信息在同一工作表）")
-        ledger = self._table("ledger", LEDGER_ROLES)
-        highlights = self._table("highlights", HIGHLIGHT_ROLES)
-        if ledger is None or highlights is None:
+        ledger = self._table("ledger", LEDGER_ROLES, ("ledger",), True)
+        highlights = self._table("highlights", HIGHLIGHT_ROLES, ("highlights",), True)
+        extra = [
+            self._table(str(t["key"]), EXTRA_ROLES, ("tables", i), bool(t.get("required", False)), t)
+            for i, t in enumerate(raw.get("tables", []))
+        ]
+        if ledger is None or highlights is None or None in extra:
             return None
-        self._check_sheets((raw["header"]["sheet"], ledger.sheet, highlights.sheet))
+        tables = (ledger, highlights, *extra)
+        self._check_sheets(raw["header"]["sheet"], tables)  # type: ignore[arg-type]
         solved = str(raw.get("ledger_status", {}).get("solved", ""))
         if solved and solved not in ledger.by_role("status").choices:
             add(("ledger_status", "solved"), f"「{solved}」不在办理状态的选项中")
         by_key = {f.key: f for f in metrics}  # type: ignore[union-attr]
-        checks = tuple(
-            c for c in (self._check(c, i, by_key, ledger) for i, c in enumerate(raw.get("checks", []))) if c
-        )
         rates = tuple(r for r in (self._rate(r, i, by_key) for i, r in enumerate(raw.get("rates", []))) if r)
+        metrics = self._kinds(metrics, {r.key: r for r in rates})  # type: ignore[arg-type]
+        by_key = {f.key: f for f in metrics}
+        typed = {k: f for k, f in by_key.items() if f.on_form and f.type.numeric}
+        checks = tuple(
+            c for c in (self._check(c, i, typed, ledger) for i, c in enumerate(raw.get("checks", []))) if c
+        )
         _unique(
             self.problems,
             [(("rates", i, "key"), r.key) for i, r in enumerate(rates)] + [(("metrics",), k) for k in by_key],
@@ -162,6 +174,7 @@ class _Builder:
             metrics=metrics,  # type: ignore[arg-type]
             ledger=ledger,
             highlights=highlights,
+            tables=tuple(extra),  # type: ignore[arg-type]
             choices=MappingProxyType(self.choices),
             checks=checks,
             rates=rates,
@@ -207,8 +220,8 @@ class _Builder:
         if ftype is None:
             add((*at, "type"), f"「{label}」的类型「{raw.get('type')}」无效（可选：{'、'.join(TYPES)}）")
             return None
-        if at[0] == "metrics" and not ftype.numeric:
-            add((*at, "type"), f"指标「{label}」的类型须为 integer 或 decimal")
+        if at[0] == "header" and ftype.name == "percent":
+            add((*at, "type"), f"「{label}」：百分数是指标，请写在 [metrics] 中")
         role = str(raw.get("role", ""))
         if role in ("township", "village", GROUP, UNIT):
             add(
@@ -225,7 +238,67 @@ class _Builder:
         if maximum is not None and maximum <= 0:
             add((*at, "max"), f"「{label}」的最大值须大于 0")
         required = bool(raw.get("required", at[0] == "header"))
-        return Field(key, label, ftype, unit, required, role, choices, applies, maximum)
+        kind = self._kind_class(raw, at, ftype)
+        style = self._style(raw, at, ftype, kind)
+        return Field(key, label, ftype, unit, required, role, choices, applies, maximum, kind(), style)  # type: ignore[call-arg]
+
+    def _kind_class(self, raw: Mapping[str, Any], at: KeyPath, ftype) -> type[MetricKind]:
+        """The metric's kind, checked against its type; its references are resolved later."""
+        label = raw["label"]
+        default = "text" if ftype.name == "text" else "mean" if ftype.name == "percent" else "sum"
+        name = str(raw.get("kind", default))
+        kind = KINDS.get(name)
+        if kind is None:
+            self.problems.add((*at, "kind"), f"「{label}」的种类「{name}」无效（可选：{'、'.join(KINDS)}）")
+            return KINDS[default]
+        if at[0] == "header":
+            return KINDS["text"]
+        if (name == "text") != (ftype.name == "text"):
+            self.problems.add((*at, "kind"), f"「{label}」：文字指标的类型须为 text，种类须为 text")
+        elif name == "sum" and ftype.name == "percent":
+            self.problems.add(
+                (*at, "kind"), f'「{label}」是百分数，不能相加：请写 kind = "mean" 或 "weighted_mean"'
+            )
+        elif not kind.on_form and ftype.name not in ("integer", "decimal"):
+            self.problems.add((*at, "type"), f"「{label}」是计算出的指标，类型须为 integer 或 decimal")
+        return kind
+
+    def _style(self, raw: Mapping[str, Any], at: KeyPath, ftype, kind) -> Style:
+        """How the report writes this metric: the 公文 defaults, changed by its `style` keys."""
+        given = dict(raw.get("style", {}))
+        if ftype.name == "percent":
+            return Style(wan=None, yi=None, digits=int(given.get("digits", 1)), percent=True)
+        averaged = kind.name in ("mean", "weighted_mean")
+        plain = 2 if ftype.name == "decimal" or averaged else 0
+        limits = {k: (None if given[k] == 0 else given[k]) for k in ("wan", "yi") if k in given}
+        return Style(
+            wan=limits.get("wan", 10_000),
+            yi=limits.get("yi", 100_000_000),
+            digits=int(given.get("digits", 2)),
+            plain_digits=int(given.get("plain_digits", plain)),
+            about=int(given.get("about", 0)),
+            unit=str(given.get("unit", "")),
+        )
+
+    def _kinds(self, metrics: tuple[Field, ...], rates: dict[str, Rate]) -> tuple[Field, ...]:
+        """Each metric with its kind's references resolved: weights, operands, counted figures."""
+        by_key = {m.key: m for m in metrics}
+        out = []
+        for i, (m, raw) in enumerate(zip(metrics, self.raw["metrics"]["fields"], strict=True)):
+            at = ("metrics", "fields", i)
+            try:
+                kind = _resolve_kind(m, raw, by_key, rates)
+            except DefinitionProblem as problem:
+                self.problems.add((*at, problem.key), problem.text)
+                continue
+            if not m.on_form and m.applies_to:
+                self.problems.add((*at, "applies_to"), f"「{m.label}」是计算出的指标，不能写 applies_to")
+            ftype = m.type
+            if kind.name == "derived" and any(f.type.scale != 1 for f in kind.operands()):
+                ftype = TYPES["decimal"]
+            out.append(replace(m, kind=kind, type=ftype))
+        _no_cycles(out, self.problems)
+        return tuple(out)
 
     def _choice_list(self, raw: Mapping[str, Any], at: KeyPath, type_name: str) -> tuple[str, ...]:
         if type_name != "choice":
@@ -272,11 +345,15 @@ class _Builder:
             if dated and dated[0].type.name != "date":
                 add(("header", "fields"), f'role = "{role}" 的项目「{dated[0].label}」类型须为 date')
 
-    def _table(self, section: str, roles: tuple[str, ...]) -> TableSpec | None:
-        raw = self.raw[section]
+    def _table(
+        self, key: str, roles: tuple[str, ...], where: KeyPath, required: bool, raw: Mapping | None = None
+    ) -> TableSpec | None:
+        raw = self.raw[key] if raw is None else raw
+        section = "tables" if where[0] == "tables" else key
+        need = roles if where[0] != "tables" else ()
         columns = []
         for i, c in enumerate(raw["columns"]):
-            at = (section, "columns", i)
+            at = (*where, "columns", i)
             ctype = TYPES.get(str(c.get("type", "text")))
             if ctype is None:
                 self.problems.add(
@@ -287,7 +364,7 @@ class _Builder:
             self._check_key(str(c["key"]), (*at, "key"))
             choices = self._choice_list(c, at, ctype.name)
             columns.append(Column(str(c["key"]), str(c["header"]), ctype, choices, str(c.get("role", ""))))
-        paths = [(section, "columns", i) for i in range(len(columns))]
+        paths = [(*where, "columns", i) for i in range(len(columns))]
         _unique(
             self.problems,
             [((*p, "key"), c.key) for p, c in zip(paths, columns, strict=False)],
@@ -299,9 +376,9 @@ class _Builder:
             f"[{section}] 的表头",
         )
         present = {c.role for c in columns}
-        for role in roles:
+        for role in need:
             if role not in present:
-                self.problems.add((section, "columns"), f'[{section}] 缺少 role = "{role}" 的列')
+                self.problems.add((*where, "columns"), f'[{section}] 缺少 role = "{role}" 的列')
         for p, c in zip(paths, columns, strict=False):
             if c.role and c.role not in roles:
                 self.problems.add(
@@ -309,13 +386,24 @@ class _Builder:
                 )
         for role in ("category", "status"):
             if role in roles and role in present and not next(c for c in columns if c.role == role).choices:
-                self.problems.add((section, "columns"), f'role = "{role}" 的列须为 type = "choice"')
+                self.problems.add((*where, "columns"), f'role = "{role}" 的列须为 type = "choice"')
         if self.problems.items:
             return None
-        return TableSpec(str(raw["sheet"]), tuple(columns), int(raw.get("max_rows", 1000)))
+        max_rows = int(raw.get("max_rows", 1000))
+        return TableSpec(str(raw["sheet"]), tuple(columns), max_rows, key, required)
 
-    def _check_sheets(self, sheets: tuple[str, ...]) -> None:
-        at = [("header", "sheet"), ("ledger", "sheet"), ("highlights", "sheet")]
+    def _check_sheets(self, basic: str, tables: tuple[TableSpec, ...]) -> None:
+        extra = [("tables", i, "sheet") for i in range(len(tables) - 2)]
+        at = [("header", "sheet"), ("ledger", "sheet"), ("highlights", "sheet"), *extra]
+        sheets = (basic, *(t.sheet for t in tables))
+        keys = [
+            ((), "ledger"),
+            ((), "highlights"),
+            *((("tables", i, "key"), t.key) for i, t in enumerate(tables[2:])),
+        ]
+        _unique(self.problems, keys, "台账 key")
+        for i, t in enumerate(tables[2:]):
+            self._check_key(t.key, ("tables", i, "key"))
         _unique(
             self.problems, [(p, normalize_name(s)) for p, s in zip(at, sheets, strict=True)], "工作表名称"
         )
@@ -345,9 +433,21 @@ class _Builder:
                 self.problems.add(("rates", i, end), f"比率「{raw['label']}」引用的指标「{key}」未定义")
             ends.append(metrics.get(key))
         self._check_key(str(raw["key"]), ("rates", i, "key"))
+        meaning = str(raw.get("meaning", "progress"))
+        if meaning not in RATE_MEANINGS:
+            self.problems.add(
+                ("rates", i, "meaning"),
+                f"比率「{raw['label']}」的含义「{meaning}」无效（可选：{'、'.join(RATE_MEANINGS)}）",
+            )
+        for end, field in zip(("numerator", "denominator"), ends, strict=True):
+            if field is not None and not field.kind.additive and field.kind.name != "sum":
+                self.problems.add(
+                    ("rates", i, end), f"比率「{raw['label']}」的{end}「{field.label}」须为可相加的指标"
+                )
         if None in ends:
             return None
-        return Rate(str(raw["key"]), str(raw["label"]), ends[0], ends[1])  # type: ignore[arg-type]
+        style = Style(wan=None, yi=None, digits=int(raw.get("digits", 1)), percent=True)
+        return Rate(str(raw["key"]), str(raw["label"]), ends[0], ends[1], meaning, style)  # type: ignore[arg-type]
 
 
 class _CheckContext:
@@ -361,6 +461,65 @@ class _CheckContext:
         if key not in self.metrics:
             raise DefinitionProblem(name, f"校验 {self.kind} 引用的指标「{key or '（空）'}」未定义")
         return self.metrics[key]
+
+
+def _resolve_kind(metric: Field, raw: Mapping[str, Any], metrics: dict[str, Field], rates: dict[str, Rate]):
+    """The metric's kind object, its references (weight, operands, counted figure) resolved."""
+    name = metric.kind.name
+
+    def additive(key: object, what: str) -> Field:
+        field = metrics.get(str(key))
+        if field is None:
+            raise DefinitionProblem(what, f"「{metric.label}」引用的指标「{key}」未定义")
+        if not field.kind.additive or field is metric:
+            raise DefinitionProblem(
+                what,
+                f"「{metric.label}」引用的「{field.label}」须为另一项可相加的指标（sum、derived 或 count）",
+            )
+        return field
+
+    if name == "weighted_mean":
+        if "weight" not in raw:
+            raise DefinitionProblem("kind", f"「{metric.label}」是加权平均，须写 weight（权数指标的 key）")
+        return WeightedMean(additive(raw["weight"], "weight"))
+    if name == "derived":
+        plus = tuple(additive(k, "plus") for k in raw.get("plus", []))
+        minus = tuple(additive(k, "minus") for k in raw.get("minus", []))
+        if not plus:
+            raise DefinitionProblem("kind", f"「{metric.label}」是计算指标，须写 plus（相加的指标 key 列表）")
+        return Derived(plus, minus)
+    if name == "count":
+        of, op = str(raw.get("of", "")), str(raw.get("op", ""))
+        counted = metrics.get(of) or rates.get(of)
+        if counted is None or counted is metric:
+            raise DefinitionProblem(
+                "of", f"「{metric.label}」按「{of or '（空）'}」计数，但没有这项指标或比率"
+            )
+        if op not in OPERATORS:
+            raise DefinitionProblem(
+                "op", f"「{metric.label}」的比较符「{op}」无效（可选：{' '.join(OPERATORS)}）"
+            )
+        if "value" not in raw:
+            raise DefinitionProblem("kind", f"「{metric.label}」是计数指标，须写 value（比较的值）")
+        if isinstance(counted, Field) and counted.kind.name == "count":
+            raise DefinitionProblem("of", f"「{metric.label}」不能按另一项计数指标计数")
+        return Count(counted, op, float(raw["value"]))
+    for key in ("weight", "of", "op", "value", "plus", "minus"):
+        if key in raw:
+            raise DefinitionProblem(key, f"「{metric.label}」的种类是 {name}，不用写 {key}")
+    return metric.kind
+
+
+def _no_cycles(metrics: list[Field], problems: _Problems) -> None:
+    """A derived metric may not depend on itself, however far round."""
+    by_key = {m.key: m for m in metrics}
+
+    def depends(m: Field, seen: frozenset[str]) -> bool:
+        return any(f.key in seen or depends(by_key.get(f.key, f), seen | {f.key}) for f in m.kind.operands())
+
+    for i, m in enumerate(metrics):
+        if m.kind.name == "derived" and depends(m, frozenset({m.key})):
+            problems.add(("metrics", "fields", i, "plus"), f"「{m.label}」的计算绕回了它自己")
 
 
 def _unique(problems: _Problems, items: list[tuple[KeyPath, str]], what: str) -> None:

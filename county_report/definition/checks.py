@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .schema import Key
+from .shape import Key
 
 # (finding code, the field whose cell the finding points at, template details)
 Found = tuple[str, Any, dict[str, Any]]

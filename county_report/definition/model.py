@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..cnformat import Style
+from .kinds import KINDS, MetricKind
 from .labels import normalize_label, with_unit
 from .types import TYPES, FieldType
 
@@ -34,6 +36,8 @@ class Field:
     choices: tuple[str, ...] = ()
     applies_to: frozenset[str] = frozenset()  # unit type names; empty: every unit
     maximum: float | None = None
+    kind: MetricKind = field(default_factory=KINDS["sum"])
+    style: Style = Style()  # how the report writes its figures
 
     @property
     def display_label(self) -> str:
@@ -45,6 +49,11 @@ class Field:
 
     def applies(self, unit_type: str) -> bool:
         return not self.applies_to or unit_type in self.applies_to
+
+    @property
+    def on_form(self) -> bool:
+        """Typed by each unit (a count or derived metric is computed, not asked for)."""
+        return self.kind.on_form
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,14 @@ class TableSpec:
     sheet: str
     columns: tuple[Column, ...]
     max_rows: int
+    key: str = ""
+    required: bool = True  # a form without this sheet is not the standard form
 
     def by_role(self, role: str) -> Column:
         return next(c for c in self.columns if c.role == role)
+
+    def has_role(self, role: str) -> bool:
+        return any(c.role == role for c in self.columns)
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,12 @@ class Rate:
     label: str
     numerator: Field
     denominator: Field
+    meaning: str = "progress"  # progress: 办结率 (lagging below the average); share: 55岁以下占比
+    style: Style = Style(wan=None, yi=None, digits=1, percent=True)
+
+    @property
+    def is_progress(self) -> bool:
+        return self.meaning == "progress"
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,7 @@ class Definition:
     metrics: tuple[Field, ...]
     ledger: TableSpec
     highlights: TableSpec
+    tables: tuple[TableSpec, ...]  # further ledgers ([[tables]]), each optional unless required
     choices: Mapping[str, tuple[str, ...]]
     checks: tuple[Any, ...]
     rates: tuple[Rate, ...]
@@ -188,7 +209,31 @@ class Campaign:
 
     @property
     def metrics(self) -> tuple[Field, ...]:
+        """Every metric: those units type and those computed from them (count, derived)."""
         return self.definition.metrics
+
+    @cached_property
+    def form_metrics(self) -> tuple[Field, ...]:
+        """The metrics typed on the form."""
+        return tuple(m for m in self.metrics if m.on_form)
+
+    @cached_property
+    def figures(self) -> tuple[Field, ...]:
+        """The metrics that add up to a figure for a group (every kind but text)."""
+        return tuple(m for m in self.metrics if m.kind.name != "text")
+
+    @cached_property
+    def texts(self) -> tuple[Field, ...]:
+        return tuple(m for m in self.metrics if m.kind.name == "text")
+
+    @property
+    def tables(self) -> tuple[TableSpec, ...]:
+        """The further ledgers ([[tables]]) beside 问题台账 and 典型事例."""
+        return self.definition.tables
+
+    @property
+    def all_tables(self) -> tuple[TableSpec, ...]:
+        return (self.ledger, self.highlights, *self.tables)
 
     @property
     def ledger(self) -> TableSpec:
@@ -230,11 +275,12 @@ class Campaign:
 
     @cached_property
     def fields(self) -> tuple[Field, ...]:
-        return self.header_fields + self.metrics
+        """Every label/value pair on the form's first sheet."""
+        return self.header_fields + self.form_metrics
 
     @cached_property
     def _by_key(self) -> dict[str, Field]:
-        return {f.key: f for f in self.fields}
+        return {f.key: f for f in self.header_fields + self.metrics}
 
     def field(self, key: str) -> Field:
         return self._by_key[key]
@@ -248,7 +294,7 @@ class Campaign:
 
     @property
     def sheets(self) -> tuple[str, ...]:
-        return (self.basic_sheet, self.ledger.sheet, self.highlights.sheet)
+        return (self.basic_sheet, *(t.sheet for t in self.all_tables))
 
     @property
     def has_groups(self) -> bool:

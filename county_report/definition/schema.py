@@ -9,56 +9,48 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 
+from .kinds import KIND_KEYS, KINDS
+from .shape import BOOLEAN, INTEGER, NUMBER, TEXT, TEXTS, Key, Problem, Shape
 from .tomlpos import Path, line_of
 
-TEXT, INTEGER, BOOLEAN, TEXTS, NUMBER = "文字", "整数", "true 或 false", "文字列表", "数字"
-
-
-@dataclass(frozen=True)
-class Key:
-    """One key: its name, what it means (Chinese, for the README), its kind, and whether it must be given."""
-
-    name: str
-    doc: str
-    kind: str = TEXT  # TEXT | INTEGER | BOOLEAN | TEXTS | NUMBER, or "table" / "tables" with `shape`
-    required: bool = False
-    shape: Shape | None = None
-    minimum: int | None = None
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a table may hold. `variant` adds keys that depend on the item (a check's kind)."""
-
-    keys: tuple[Key, ...]
-    free: str = ""  # any key allowed, each value of this kind (the choice lists)
-    variant: Callable[[Mapping], tuple[Key, ...]] | None = field(default=None, compare=False)
-
-    def allowed(self, item: Mapping) -> dict[str, Key]:
-        extra = self.variant(item) if self.variant else ()
-        return {k.name: k for k in (*self.keys, *extra)}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the file, at a path whose line the loader looks up."""
-
-    path: Path
-    text: str
-
-
-FIELD_KEYS = (
-    Key("key", "程序内部名（英文字母、数字、下划线），在本文件中引用该项时使用", required=True),
-    Key("label", "表上的标签（中文），各村表格中按它找到填写的格子", required=True),
-    Key("unit", "单位，如 户、元；印在标签后的括号里，填写时也可以带上"),
+STYLE = Shape(
+    (
+        Key("wan", "从多大起写成“万”（按基本单位计，如元、户），默认 10000；写 0 表示从不", NUMBER),
+        Key("yi", "从多大起写成“亿”，默认 100000000；写 0 表示从不", NUMBER),
+        Key(
+            "digits",
+            "写成万、亿时保留几位小数（末尾的 0 省略），默认 2；百分数为小数位数",
+            INTEGER,
+            minimum=0,
+        ),
+        Key("plain_digits", "不到万时保留几位小数，默认整数 0、带小数的 2", INTEGER, minimum=0),
+        Key("about", "按多少取整并写“余”，如 100 表示 3712 写作 3700余；默认不取整", INTEGER, minimum=0),
+        Key("unit", "文中数字后的单位，如表上为“人”、文中写“名”"),
+    )
+)
+_KEY = Key("key", "程序内部名（英文字母、数字、下划线，以字母开头），在本文件中引用该项时使用", required=True)
+_LABEL = Key("label", "表上的标签（中文），各单位表格中按它找到填写的格子", required=True)
+_UNIT = Key("unit", "单位，如 户、元、万元；印在标签后的括号里，填写时也可以带上")
+HEADER_KEYS = (
+    _KEY,
+    _LABEL,
+    _UNIT,
     Key("type", "类型：text 文字、date 日期、integer 整数、decimal 数字（可带小数）、choice 下拉选择"),
-    Key("required", "是否必填，true 或 false（基本信息默认必填）", BOOLEAN),
+    Key("required", "是否必填，true 或 false（默认 true）", BOOLEAN),
     Key("role", "用途：filled_on 填报日期、as_of 统计截止日期（各须有一项）"),
     Key("choices", "type 为 choice 时引用的选项表名（见 [choices]）"),
+)
+METRIC_KEYS = (
+    _KEY,
+    _LABEL,
+    _UNIT,
+    Key("type", "类型：integer 整数（默认）、decimal 数字（可带小数）、percent 百分数、text 文字"),
+    Key("kind", f"指标种类：{'、'.join(f'{k.name} {k.title}' for k in KINDS.values())}（默认 sum）"),
+    *KIND_KEYS,
     Key("applies_to", '只适用于哪些单位类型（见 [[unit_types]]），如 ["村"]；不写则适用于全部', TEXTS),
-    Key("max", "合理的最大值，超过即报错（不写则按默认上限）", NUMBER),
+    Key("max", "合理的最大值，超过即报错（不写则按默认上限；百分数默认 1 即 100%）", NUMBER),
+    Key("style", "文中写法（见 style.* 各项），不写则按公文习惯", "table", shape=STYLE),
 )
 COLUMN_KEYS = (
     Key("key", "程序内部名（英文）", required=True),
@@ -137,7 +129,7 @@ SCHEMA = Shape(
             Shape(
                 (
                     Key("sheet", "基本信息和指标所在的工作表名称", required=True),
-                    Key("fields", "各项目，每项一行", "tables", True, Shape(FIELD_KEYS)),
+                    Key("fields", "各项目，每项一行", "tables", True, Shape(HEADER_KEYS)),
                 )
             ),
         ),
@@ -151,10 +143,10 @@ SCHEMA = Shape(
                     Key("sheet", "指标所在的工作表，须与 [header] 相同", required=True),
                     Key(
                         "fields",
-                        "各项指标，每项一行（type 为 integer 或 decimal）",
+                        "各项指标，每项一行",
                         "tables",
                         True,
-                        Shape(FIELD_KEYS),
+                        Shape(METRIC_KEYS),
                     ),
                 )
             ),
@@ -167,6 +159,19 @@ SCHEMA = Shape(
             _table("问题台账", "category、description、deadline、status 必须各有一列"),
         ),
         Key("highlights", "典型事例", "table", True, _table("典型事例", "title、content 必须各有一列")),
+        Key(
+            "tables",
+            "其他台账（可不写，可有多个），每个一个 [[tables]]；可有 category、status、description 列",
+            "tables",
+            False,
+            Shape(
+                (
+                    Key("key", "程序内部名（英文）", required=True),
+                    *_table("台账", "").keys,
+                    Key("required", "各单位是否必须有这张表，默认 false（没有这张表也不算错）", BOOLEAN),
+                )
+            ),
+        ),
         Key(
             "choices",
             '选项表：每个选项表一行，如 status = ["已解决", "办理中"]',
@@ -199,6 +204,11 @@ SCHEMA = Shape(
                     Key("label", "名称，如 办结率", required=True),
                     Key("numerator", "分子指标的 key", required=True),
                     Key("denominator", "分母指标的 key", required=True),
+                    Key(
+                        "meaning",
+                        "比率的含义：progress 工作进度（如办结率，低于平均即为滞后）、share 构成占比（如55岁以下占比）；默认 progress",
+                    ),
+                    Key("digits", "百分数保留几位小数，默认 1", INTEGER, minimum=0),
                 )
             ),
         ),

@@ -208,4 +208,49 @@ def _cut(text: str) -> str:
     return text if len(text) <= EXCEL_LIST_LIMIT else text[: EXCEL_LIST_LIMIT - 1] + "…"
 
 
-TYPES: Mapping[str, FieldType] = {t.name: t for t in (Text(), Choice(), Date(), Integer(), Decimal())}
+class Percent(Integer):
+    """A rate each unit types: `95.5%`, `95.5` or a %-formatted cell (0.955) all read as 0.955.
+
+    A plain number above 1 is taken as percentage points; up to 1, as the fraction Excel stores
+    for a %-formatted cell. Above 100% is refused unless the metric declares a larger `max`.
+    """
+
+    name, title, output, excel_format = "percent", "百分数", "rate", "0.0%"
+    integer = False
+    word = "百分数"
+    scale = MICRO
+
+    def parse(self, raw: Any, field: Any) -> Parsed:
+        text = raw if isinstance(raw, str) else ""
+        marked = "%" in text or "％" in text
+        cleaned = text.replace("%", "").replace("％", "") if marked else raw
+        value, code = parse_number(cleaned, "", integer=False)
+        if code:
+            return Parsed(None, ((code, {}),))
+        if value is None:
+            return Parsed(None)
+        fraction = value / 100 if (marked or value > 1) else value
+        limit = field.maximum if field.maximum is not None else 1
+        if fraction > limit:
+            shown = f"{float(limit) * 100:g}%"
+            return Parsed(None, (("percent-too-large", {"reason": shown}),))
+        return Parsed(fraction)
+
+    def hint(self, field: Any) -> str:
+        return "填百分数，如 95.5%（或 95.5），没有填 0"
+
+    def guide_note(self, field: Any) -> str:
+        return "0 到 100% 之间，如 95.5%"
+
+    def validation(self, field: Any) -> Any:
+        return None  # a typed "95.5%" or 95.5 must stay possible: the reader checks it
+
+    def show(self, value: Any) -> str:
+        from ..cnformat import pct
+
+        return pct(value)
+
+
+TYPES: Mapping[str, FieldType] = {
+    t.name: t for t in (Text(), Choice(), Date(), Integer(), Decimal(), Percent())
+}
