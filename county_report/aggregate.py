@@ -12,7 +12,7 @@ definition can, so a campaign's keys never collide with them.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain, repeat
 from operator import itemgetter
@@ -20,7 +20,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-from .definition import Campaign, Field
+from .definition import Campaign, Field, TableSpec
 from .model import Place, Submission
 from .roster import Roster
 
@@ -30,6 +30,7 @@ UNFILLED = "（未填写）"  # a ledger row whose category or status was left b
 INT64_SAFE = 2**62  # beyond this a column's sum might wrap in int64: add Python integers instead
 
 GROUP, UNIT, TYPE, FILE = "_group", "_unit", "_type", "_file"
+ROWS, CATEGORIES = "行数", "类别数"  # a further ledger's figures per group, beside its per-status counts
 EXPECTED, REPORTED_COUNT, STATUS, ROW, OVERDUE = "_expected", "_reported", "_status", "_row", "_overdue"
 PROGRESS_COLUMNS = (GROUP, UNIT, TYPE, REPORTED_COUNT, STATUS, FILE)
 
@@ -52,6 +53,8 @@ class Aggregate:
     category_status: pd.DataFrame
     highlights: pd.DataFrame
     types: pd.DataFrame  # one row per unit type (empty when the definition has none)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # further ledgers' rows, by table key
+    table_stats: dict[str, pd.DataFrame] = field(default_factory=dict)  # their counts per group and 合计
 
 
 def aggregate(
@@ -69,6 +72,9 @@ def aggregate(
     units = unit_table(ordered, campaign)
     groups, body = group_totals(units, roster, campaign)
     ledger = ledger_table(ordered, campaign, as_of)
+    tables = {
+        t.key: rows_table(ordered, t, lambda s, key=t.key: s.tables.get(key, ())) for t in campaign.tables
+    }
     return Aggregate(
         campaign=campaign,
         as_of=as_of,
@@ -80,6 +86,11 @@ def aggregate(
         category_status=category_status_table(ledger, campaign),
         highlights=highlight_table(ordered, campaign),
         types=type_totals(units, roster, campaign),
+        tables=tables,
+        table_stats={
+            t.key: table_stats(tables[t.key], t, GROUP if campaign.has_groups else UNIT, list(groups[GROUP]))
+            for t in campaign.tables
+        },
     )
 
 
@@ -255,11 +266,24 @@ def progress_table(units: pd.DataFrame, roster: Roster, to_correct: Collection[P
 
 def ledger_table(submissions: Sequence[Submission], campaign: Campaign, as_of: date) -> pd.DataFrame:
     """All accepted ledgers in one table, with where each row came from and whether it is overdue."""
-    columns = campaign.ledger.columns
-    rows = list(chain.from_iterable(s.ledger for s in submissions))
+    frame = rows_table(submissions, campaign.ledger, lambda s: s.ledger)
+    deadline = pd.to_datetime(frame[campaign.ledger.by_role("deadline").key], errors="coerce")
+    open_item = frame[campaign.ledger.by_role("status").key] != campaign.solved_status
+    frame[OVERDUE] = ((deadline < pd.Timestamp(as_of)) & open_item).astype(bool)
+    return frame
+
+
+def rows_table(submissions: Sequence[Submission], table: TableSpec, rows_of) -> pd.DataFrame:
+    """One table's rows from every accepted form, with the group, unit, file and row they came from."""
+    per_form = [rows_of(s) for s in submissions]
+    rows = list(chain.from_iterable(per_form))
 
     def per_row(attribute: str) -> list:  # the submission's value, repeated for each of its rows
-        return list(chain.from_iterable(repeat(getattr(s, attribute), len(s.ledger)) for s in submissions))
+        return list(
+            chain.from_iterable(
+                repeat(getattr(s, attribute), len(r)) for s, r in zip(submissions, per_form, strict=True)
+            )
+        )
 
     # column by column with C-level iteration: 500,000 rows at province scale, no dict per row;
     # itemgetter (every row has every key, as validate builds it) is twice as fast as .get
@@ -271,14 +295,31 @@ def ledger_table(submissions: Sequence[Submission], campaign: Campaign, as_of: d
         UNIT: per_row("unit"),
         FILE: per_row("file"),
         ROW: column("_row"),
-        **{c.key: column(c.key) for c in columns},
+        **{c.key: column(c.key) for c in table.columns},
     }
-    frame = _typed_table(pd.DataFrame(data, columns=list(data)), columns)
+    frame = _typed_table(pd.DataFrame(data, columns=list(data)), table.columns)
     frame[ROW] = frame[ROW].astype("Int64")
-    deadline = pd.to_datetime(frame[campaign.ledger.by_role("deadline").key], errors="coerce")
-    open_item = frame[campaign.ledger.by_role("status").key] != campaign.solved_status
-    frame[OVERDUE] = ((deadline < pd.Timestamp(as_of)) & open_item).astype(bool)
     return frame
+
+
+def table_stats(rows: pd.DataFrame, table: TableSpec, by: str, order: list[str]) -> pd.DataFrame:
+    """Per group: the table's row count, its rows per status and its distinct categories, where it has them."""
+    stats = {ROWS: rows.groupby(by, sort=False).size().reindex(order, fill_value=0)}
+    if table.has_role("status"):
+        status = table.by_role("status")
+        for choice in status.choices:
+            picked = rows[rows[status.key] == choice]
+            stats[choice] = picked.groupby(by, sort=False).size().reindex(order, fill_value=0)
+    if table.has_role("category"):
+        category = table.by_role("category").key
+        filled = rows[rows[category] != ""]
+        stats[CATEGORIES] = filled.groupby(by, sort=False)[category].nunique().reindex(order, fill_value=0)
+    frame = pd.DataFrame(stats).astype("int64")
+    total = {ROWS: len(rows)} | {k: int(frame[k].sum()) for k in frame if k not in (ROWS, CATEGORIES)}
+    if CATEGORIES in frame:
+        filled = rows[rows[table.by_role("category").key] != ""]
+        total[CATEGORIES] = int(filled[table.by_role("category").key].nunique())
+    return pd.concat([frame, pd.DataFrame([total], index=[TOTAL])]).fillna(0).astype("int64")
 
 
 def category_status_table(ledger: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:

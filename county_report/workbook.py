@@ -55,6 +55,7 @@ ROW_STYLES = {
     "alert": {"font_color": "#C00000"},
 }
 TYPE_LABEL = "类型"  # the roster's column of unit types
+TABLE_STATS_SHEET = "台账统计"
 HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter"}
 
 
@@ -65,6 +66,7 @@ class Column:
     header: str
     kind: str  # text | long | int | money | rate | date
     values: list
+    number_format: str = ""  # instead of the kind's usual one (a rate with 2 decimals: 0.00%)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
         ledger_sheet(agg),
         category_sheet(agg),
         highlight_sheet(agg),
+        *(table_sheet(agg, t) for t in agg.campaign.tables),
+        *([table_stats_sheet(agg)] if agg.campaign.tables else []),
         *([type_sheet(agg)] if agg.campaign.unit_types else []),
         findings_sheet(findings),
     ]
@@ -134,7 +138,7 @@ def unit_sheet(agg: Aggregate) -> Sheet:
     columns = [
         *_place_columns(units, agg),
         *header,
-        *_metric_columns(units, agg),
+        *_metric_columns(units, agg, texts=True),
         Column("文件名", "text", _values(units[FILE])),
     ]
     return Sheet(
@@ -191,6 +195,30 @@ def highlight_sheet(agg: Aggregate) -> Sheet:
     return Sheet(table.sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1))
 
 
+def table_sheet(agg: Aggregate, table) -> Sheet:
+    """A further ledger ([[tables]]): every accepted row with its group, unit and source."""
+    rows = agg.tables[table.key]
+    columns = [
+        *_place_columns(rows, agg, with_type=False),
+        *(Column(c.header, c.type.output, _values(rows[c.key])) for c in table.columns),
+        Column("来源文件", "text", _values(rows[FILE])),
+        Column("行号", "int", _values(rows[ROW])),
+    ]
+    return Sheet(table.sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1))
+
+
+def table_stats_sheet(agg: Aggregate) -> Sheet:
+    """台账统计: per group, each further ledger's rows, rows per status and distinct categories."""
+    scope = agg.campaign.scope
+    names = [*agg.groups[GROUP].tolist(), TOTAL]
+    columns = [Column(scope.breakdown.name, "text", names)]
+    for table in agg.campaign.tables:
+        stats = agg.table_stats[table.key]
+        columns += [Column(f"{table.sheet}{name}", "int", stats[name].tolist()) for name in stats.columns]
+    styles = ("",) * (len(names) - 1) + ("total",)
+    return Sheet(TABLE_STATS_SHEET, tuple(columns), styles, (1, 1), True)
+
+
 def type_sheet(agg: Aggregate) -> Sheet:
     """分类型统计: per unit type, how many are expected and reported, and the sums of what applies."""
     scope, t = agg.campaign.scope, agg.types
@@ -218,10 +246,30 @@ def findings_sheet(findings: Sequence[Finding]) -> Sheet:
     return Sheet("校验结果", tuple(columns), styles)
 
 
-def _metric_columns(frame: pd.DataFrame, agg: Aggregate) -> list[Column]:
+def _metric_columns(frame: pd.DataFrame, agg: Aggregate, texts: bool = False) -> list[Column]:
+    """Every figure in its declared unit, exactly, with an Excel format as near its style as Excel
+    can say it (thousands separators, decimals, percentage digits); words units wrote if `texts`."""
     campaign = agg.campaign
-    metrics = [Column(m.display_label, m.type.output, _values(frame[m.key])) for m in campaign.metrics]
-    return metrics + [Column(r.label, "rate", _values(frame[r.key])) for r in campaign.rates]
+    chosen = campaign.metrics if texts else campaign.figures
+    columns = [_metric_column(m, frame) for m in chosen]
+    return columns + [
+        Column(r.label, "rate", _values(frame[r.key]), _format(r.style)) for r in campaign.rates
+    ]
+
+
+def _metric_column(m, frame: pd.DataFrame) -> Column:
+    if m.kind.name == "text":
+        return Column(m.label, "long", _values(frame[m.key]))
+    averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
+    kind = "money" if averaged else m.type.output
+    return Column(m.display_label, kind, _values(frame[m.key]), _format(m.style))
+
+
+def _format(style) -> str:
+    """The Excel number format that says what a style can: percentage digits, decimals below 万."""
+    if style.percent:
+        return "0." + "0" * style.digits + "%" if style.digits else "0%"
+    return ""
 
 
 def _values(series: pd.Series) -> list:
@@ -266,7 +314,7 @@ def _lay_out(ws, sheet: Sheet, formats: _Formats) -> dict[str, list]:
         ws.autofilter(0, 0, rows, len(sheet.columns) - 1)
     # dict.fromkeys, not set: formats must be created in the same order every run (stable bytes)
     styles = dict.fromkeys(sheet.styles or ("",))
-    cell_formats = {s: [formats.get(col.kind, s) for col in sheet.columns] for s in styles}
+    cell_formats = {s: [formats.get(col.kind, s, col.number_format) for col in sheet.columns] for s in styles}
     ws.write_blank(0, 0, None, formats.header)  # placeholders: repack() replaces all of <sheetData>
     for r, fmts in enumerate(cell_formats.values(), start=1):
         for c, fmt in enumerate(fmts):
@@ -294,10 +342,10 @@ class _Formats:
         self._by_props: dict[tuple, object] = {}
         self.header = self._format(HEADER_STYLE | {"text_wrap": True})
 
-    def get(self, kind: str, style: str):
+    def get(self, kind: str, style: str, number_format: str = ""):
         props = dict(ROW_STYLES.get(style, {}))
-        if kind in NUMBER_FORMATS:
-            props["num_format"] = NUMBER_FORMATS[kind]
+        if number_format or kind in NUMBER_FORMATS:
+            props["num_format"] = number_format or NUMBER_FORMATS[kind]
         if kind == "rate":
             props["align"] = "right"
         if kind == "long":

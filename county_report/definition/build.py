@@ -48,6 +48,7 @@ HEADER_ROLES = (FILLED_ON, AS_OF)
 LEDGER_ROLES = ("category", "description", "deadline", "status")
 HIGHLIGHT_ROLES = ("title", "content")
 EXTRA_ROLES = ("category", "description", "deadline", "status")  # any or none, in a further table
+BARE_KINDS = tuple(k for k in KINDS.values() if not k.keys)  # kinds with nothing to resolve
 RATE_MEANINGS = {"progress": "工作进度", "share": "构成占比"}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -99,6 +100,7 @@ class _Builder:
         self.raw = raw
         self.problems = problems
         self.choices = {k: tuple(v) for k, v in raw.get("choices", {}).items()}
+        self.kind_names: dict[str, str] = {}  # metric key → its declared kind, before references resolve
 
     def build(self) -> Definition | None:
         raw, add = self.raw, self.problems.add
@@ -239,8 +241,10 @@ class _Builder:
             add((*at, "max"), f"「{label}」的最大值须大于 0")
         required = bool(raw.get("required", at[0] == "header"))
         kind = self._kind_class(raw, at, ftype)
+        self.kind_names[key] = kind.name
         style = self._style(raw, at, ftype, kind)
-        return Field(key, label, ftype, unit, required, role, choices, applies, maximum, kind(), style)  # type: ignore[call-arg]
+        bare = kind() if kind in BARE_KINDS else KINDS["sum"]()  # the rest are resolved in _kinds
+        return Field(key, label, ftype, unit, required, role, choices, applies, maximum, bare, style)  # type: ignore[call-arg]
 
     def _kind_class(self, raw: Mapping[str, Any], at: KeyPath, ftype) -> type[MetricKind]:
         """The metric's kind, checked against its type; its references are resolved later."""
@@ -287,7 +291,7 @@ class _Builder:
         for i, (m, raw) in enumerate(zip(metrics, self.raw["metrics"]["fields"], strict=True)):
             at = ("metrics", "fields", i)
             try:
-                kind = _resolve_kind(m, raw, by_key, rates)
+                kind = _resolve_kind(m, raw, by_key, rates, self.kind_names)
             except DefinitionProblem as problem:
                 self.problems.add((*at, problem.key), problem.text)
                 continue
@@ -440,7 +444,7 @@ class _Builder:
                 f"比率「{raw['label']}」的含义「{meaning}」无效（可选：{'、'.join(RATE_MEANINGS)}）",
             )
         for end, field in zip(("numerator", "denominator"), ends, strict=True):
-            if field is not None and not field.kind.additive and field.kind.name != "sum":
+            if field is not None and not KINDS[self.kind_names[field.key]].additive:
                 self.problems.add(
                     ("rates", i, end), f"比率「{raw['label']}」的{end}「{field.label}」须为可相加的指标"
                 )
@@ -463,15 +467,21 @@ class _CheckContext:
         return self.metrics[key]
 
 
-def _resolve_kind(metric: Field, raw: Mapping[str, Any], metrics: dict[str, Field], rates: dict[str, Rate]):
+def _resolve_kind(
+    metric: Field,
+    raw: Mapping[str, Any],
+    metrics: dict[str, Field],
+    rates: dict[str, Rate],
+    names: dict[str, str],
+):
     """The metric's kind object, its references (weight, operands, counted figure) resolved."""
-    name = metric.kind.name
+    name = names[metric.key]
 
     def additive(key: object, what: str) -> Field:
         field = metrics.get(str(key))
         if field is None:
             raise DefinitionProblem(what, f"「{metric.label}」引用的指标「{key}」未定义")
-        if not field.kind.additive or field is metric:
+        if not KINDS[names[field.key]].additive or field is metric:
             raise DefinitionProblem(
                 what,
                 f"「{metric.label}」引用的「{field.label}」须为另一项可相加的指标（sum、derived 或 count）",
@@ -501,7 +511,7 @@ def _resolve_kind(metric: Field, raw: Mapping[str, Any], metrics: dict[str, Fiel
             )
         if "value" not in raw:
             raise DefinitionProblem("kind", f"「{metric.label}」是计数指标，须写 value（比较的值）")
-        if isinstance(counted, Field) and counted.kind.name == "count":
+        if isinstance(counted, Field) and names[counted.key] == "count":
             raise DefinitionProblem("of", f"「{metric.label}」不能按另一项计数指标计数")
         return Count(counted, op, float(raw["value"]))
     for key in ("weight", "of", "op", "value", "plus", "minus"):
