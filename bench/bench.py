@@ -23,7 +23,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
 
 DEFAULT_SIZES = (300, 3000)
 SAMPLE_FORMS = 200  # forms timed one by one for the per-form breakdown

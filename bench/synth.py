@@ -14,7 +14,6 @@ import random
 import re
 import shutil
 import struct
-import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -22,14 +21,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from county_report.definition import GROUP, UNIT, load_campaign
+from county_report.definition import Campaign as FormSpec
+from county_report.forms import build_form, form_layout, prefilled_name
+from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, SETTINGS_FILE
 
-from county_report.definition import GROUP, UNIT, load_campaign  # noqa: E402
-from county_report.definition import Campaign as FormSpec  # noqa: E402
-from county_report.forms import build_form, form_layout, prefilled_name  # noqa: E402
-from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, SETTINGS_FILE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = Path(__file__).resolve().parent / "out"
 AS_OF = date(2026, 11, 20)

@@ -55,6 +55,8 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         lines.append(f"汇总表：{summary['workbook']}")
     if summary["report"]:
         lines.append(f"工作总结：{summary['report']}")
+    if summary["status_note"]:
+        lines.append(f"报送情况说明（内部）：{summary['status_note']}")
     if check_only:
         lines.append("（仅校验，未生成汇总表和报告。）")
     return lines

@@ -83,6 +83,8 @@ class RunResult:
     findings: tuple[Finding, ...]
     workbook_path: Path | None = None
     report_path: Path | None = None
+    status_path: Path | None = None  # 报送情况说明.docx
+    placeholders: int = 0  # 【请补充】 left in the report
     notices: tuple[str, ...] = field(default=())  # e.g. "汇总表.xlsx 正被占用，已另存为 …"
     exit_code: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)  # stage → seconds, for the benchmark

@@ -27,6 +27,7 @@ WORKBOOK_NAME = "汇总表.xlsx"
 # more than a 300-unit report takes (0.2 s); at 3,000 units it saves ~0.5 s, at 30,000 ~3 s.
 SIDECAR_FROM = 1000
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
+SYSTEM_FONTS = "系统字体"  # the settings' 字体 value that writes 仿宋/楷体/宋体 instead of the official fonts
 NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
 
 
@@ -96,7 +97,7 @@ def _result(started: datetime, intake: Intake, chosen: Selection, templates: Tem
 
 # What writing the outputs imports (pandas alone takes ~0.5 s): loaded while the workers read,
 # when the parent process has little else to do.
-_OUTPUT_MODULES = ("county_report.report_text", "county_report.workbook", "county_report.report")
+_OUTPUT_MODULES = ("county_report.report_facts", "county_report.workbook", "county_report.report")
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
@@ -130,37 +131,47 @@ def _all_findings(intake: Intake, dropped: set[str], extra: list[Finding]) -> tu
 def _write_outputs(
     result: RunResult, chosen: Selection, templates: Templates, options: RunOptions, report_date: date, watch
 ) -> RunResult:
-    """Aggregate, then write the workbook and the report; each lands atomically."""
+    """Aggregate, then write the workbook, the report and the 报送情况说明; each lands atomically."""
     from .aggregate import aggregate
     from .report import render_report
-    from .report_text import build_context
+    from .report_facts import build_context
+    from .report_template import generated_template
     from .sidecar import Sidecar
+    from .status_note import status_note_name, write_status_note
     from .workbook import write_workbook
 
-    outputs = Path(options.outputs)
+    outputs, settings, campaign = Path(options.outputs), templates.settings, templates.campaign
     outputs.mkdir(parents=True, exist_ok=True)
-    wanted = outputs / f"{templates.settings.report_title}.docx"
+    wanted = outputs / f"{settings.report_title}.docx"
+    template = options.templates / REPORT_TEMPLATE_FILE
+    generated = b"" if template.is_file() else generated_template(campaign)  # no template: the definition's
+    system_fonts = getattr(settings, "fonts", "") == SYSTEM_FONTS
     # a large office's report renders in a second process while this one writes the workbook
     with Sidecar(render_report, enabled=len(chosen.counted) >= SIDECAR_FROM) as sidecar:
         agg = aggregate(
-            chosen.counted,
-            templates.roster,
-            templates.campaign,
-            result.as_of or report_date,
-            chosen.to_correct,
+            chosen.counted, templates.roster, campaign, result.as_of or report_date, chosen.to_correct
         )
-        context = build_context(agg, templates.settings, report_date)
+        context = build_context(agg, settings, report_date)
         watch.lap("aggregate")
-        report = sidecar.run(context, options.templates / REPORT_TEMPLATE_FILE, wanted)
+        report = sidecar.run(context, template, wanted, generated, system_fonts)
         workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
         watch.lap("workbook")
-        report_path = report() or wanted
+        rejected_files = {s.place: s.file for s in chosen.latest if s.place and not s.accepted}
+        status_wanted = outputs / status_note_name(settings)
+        status_path = write_status_note(agg, result.findings, rejected_files, settings, status_wanted)
+        report_path, placeholders = report()
         watch.lap("report")  # only the wait for the report after the workbook is done
-    notices = [
-        _renamed(p, want) for p, want in ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted))
-    ]
+    written = ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted), (status_path, status_wanted))
+    notices = [_renamed(p, want) for p, want in written]
+    if placeholders:
+        notices.append(f"工作总结中还有 {placeholders} 处黄底的【请补充：…】，请在 Word 中填写后再上报。")
     return replace(
-        result, workbook_path=workbook_path, report_path=report_path, notices=tuple(n for n in notices if n)
+        result,
+        workbook_path=workbook_path,
+        report_path=report_path,
+        status_path=status_path,
+        placeholders=placeholders,
+        notices=tuple(n for n in notices if n),
     )
 
 

@@ -60,6 +60,8 @@ def summarize(result: RunResult, unit_name: str, unit_short: str) -> RunSummary:
         Fact("to_correct", f"有误待更正{unit_short}", [_place(p) for p in result.units_to_correct]),
         Fact("workbook", "汇总表", result.workbook_path),
         Fact("report", "工作总结", result.report_path),
+        Fact("status_note", "报送情况说明", result.status_path),
+        Fact("placeholders", "待补充处数", result.placeholders),
         Fact("notices", "提示", list(result.notices)),
         Fact("exit_code", "退出码", result.exit_code),
     )

@@ -15,10 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
-
-from demo_text import (  # noqa: E402
+from demo_text import (
     CATEGORY_WEIGHTS,
     COMMUNITY_BASES,
     GIVEN,
@@ -30,11 +27,13 @@ from demo_text import (  # noqa: E402
     UNITS,
     VILLAGE_BASES,
 )
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook
 
-from county_report.definition import GROUP, UNIT, Campaign, Field, bind, load_definition  # noqa: E402
-from county_report.forms import build_form, form_layout, form_title, prefilled_name, save_workbook  # noqa: E402
-from county_report.settings import load_settings  # noqa: E402
+from county_report.definition import GROUP, UNIT, Campaign, Field, bind, load_definition
+from county_report.forms import build_form, form_layout, form_title, prefilled_name, save_workbook
+from county_report.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SEED = 20261120
 AS_OF = date(2026, 11, 20)

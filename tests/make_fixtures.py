@@ -16,13 +16,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from county_report.definition import Campaign, bind, load_definition
+from county_report.forms import build_form, form_layout, form_title, save_workbook
+from county_report.settings import load_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-sys.path.insert(0, str(ROOT))
-
-from county_report.definition import Campaign, bind, load_definition  # noqa: E402
-from county_report.forms import build_form, form_layout, form_title, save_workbook  # noqa: E402
-from county_report.settings import load_settings  # noqa: E402
 
 TOWNSHIP, VILLAGE = "城关镇", "东风村"
 

@@ -60,7 +60,8 @@ def test_all_valid_exits_0_and_writes_both_outputs(small_county, capsys):
     out = capsys.readouterr().out
     assert code == 0
     written = sorted(p.name for p in small_county["outputs"].iterdir())
-    assert written == ["汇总表.xlsx", "示例县“大走访”活动工作总结.docx"]
+    # the internal 报送情况说明 joined the two outputs (issue 10)
+    assert written == ["汇总表.xlsx", "示例县“大走访”报送情况说明.docx", "示例县“大走访”活动工作总结.docx"]
     assert f"汇总表：{small_county['outputs'] / '汇总表.xlsx'}" in out
 
 

@@ -20,6 +20,7 @@ from .kinds import KINDS, OPERATORS, Count, Derived, MetricKind, WeightedMean
 from .labels import normalize_label, normalize_name
 from .model import (
     AS_OF,
+    DEFAULT_SECTION,
     FILLED_ON,
     GROUP,
     UNIT,
@@ -28,7 +29,9 @@ from .model import (
     Definition,
     Field,
     Level,
+    PlaceholderSpec,
     Rate,
+    ReportRules,
     Scope,
     TableSpec,
     UnitType,
@@ -158,6 +161,7 @@ class _Builder:
                 ranking.append(ranked[key])
             else:
                 add(("ranking", "by", i), f"排名依据「{key}」不是已定义的指标或比率")
+        report = self._report({m.key: m for m in metrics})
         office = str(raw["form"].get("office_level", "")) or (levels[-1].name if levels else "")
         if levels and not any(lv.matches(office) for lv in levels):
             add(("form", "office_level"), f"本级层级「{office}」不在 [[levels]] 中")
@@ -182,6 +186,7 @@ class _Builder:
             rates=rates,
             ranking=tuple(ranking),
             solved_status=solved,
+            report=report,
         )
 
     # ---- pieces ------------------------------------------------------------------------
@@ -244,7 +249,13 @@ class _Builder:
         self.kind_names[key] = kind.name
         style = self._style(raw, at, ftype, kind)
         bare = kind() if kind in BARE_KINDS else KINDS["sum"]()  # the rest are resolved in _kinds
-        return Field(key, label, ftype, unit, required, role, choices, applies, maximum, bare, style)  # type: ignore[call-arg]
+        section = str(raw.get("section", "")) or DEFAULT_SECTION
+        phrase = str(raw.get("phrase", "")) or f"{label}{{值}}"
+        if "{值}" not in phrase:
+            add((*at, "phrase"), f"「{label}」的 phrase 中须有 {{值}}，表示数字写在哪里，如 {label}{{值}}")
+        return Field(
+            key, label, ftype, unit, required, role, choices, applies, maximum, bare, style, section, phrase
+        )
 
     def _kind_class(self, raw: Mapping[str, Any], at: KeyPath, ftype) -> type[MetricKind]:
         """The metric's kind, checked against its type; its references are resolved later."""
@@ -283,6 +294,27 @@ class _Builder:
             about=int(given.get("about", 0)),
             unit=str(given.get("unit", "")),
         )
+
+    def _report(self, metrics: dict[str, Field]) -> ReportRules:
+        raw = self.raw.get("report", {})
+        placeholders = []
+        for i, p in enumerate(raw.get("placeholders", [])):
+            source = None
+            if "from" in p:
+                source = metrics.get(str(p["from"]))
+                if source is None or source.kind.name != "text":
+                    self.problems.add(
+                        ("report", "placeholders", i, "from"), f"「{p['from']}」不是 [metrics] 中的文字指标"
+                    )
+            title = str(p.get("title", "")) or str(p["key"])
+            placeholders.append(PlaceholderSpec(str(p["key"]), str(p["label"]), title, source))
+        _unique(
+            self.problems,
+            [(("report", "placeholders", i, "key"), p.key) for i, p in enumerate(placeholders)],
+            "补充项 key",
+        )
+        lag = float(raw.get("lag_points", ReportRules.lag_points))
+        return ReportRules(lag, tuple(placeholders) if "placeholders" in raw else ReportRules.placeholders)
 
     def _kinds(self, metrics: tuple[Field, ...], rates: dict[str, Rate]) -> tuple[Field, ...]:
         """Each metric with its kind's references resolved: weights, operands, counted figures."""

@@ -38,6 +38,8 @@ class Field:
     maximum: float | None = None
     kind: MetricKind = field(default_factory=KINDS["sum"])
     style: Style = Style()  # how the report writes its figures
+    section: str = ""  # its paragraph in 二、取得成效
+    phrase: str = ""  # how a generated template says it: 走访农户{值}
 
     @property
     def display_label(self) -> str:
@@ -156,6 +158,33 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class PlaceholderSpec:
+    """A fact the data cannot know, left for the clerk ([report] placeholders), or filled from a text metric."""
+
+    key: str
+    label: str
+    title: str = ""  # its paragraph's heading in 一、主要做法
+    source: Field | None = None
+
+
+DEFAULT_SECTION = "工作成效"
+DEFAULT_PLACEHOLDERS = (
+    PlaceholderSpec("组织", "成立的领导小组或工作专班、出台的实施方案（名称和文号）", "加强组织领导"),
+    PlaceholderSpec("宣传", "宣传发动的方式和规模（如召开动员会次数、媒体报道篇数）", "广泛宣传发动"),
+    PlaceholderSpec("机制", "建立的工作机制和制度（名称）", "健全工作机制"),
+    PlaceholderSpec("领导", "领导干部带头走访、包联的情况", "领导带头示范"),
+)
+
+
+@dataclass(frozen=True)
+class ReportRules:
+    """How the report judges: a progress rate lags when lag_points below the average."""
+
+    lag_points: float = 5.0
+    placeholders: tuple[PlaceholderSpec, ...] = DEFAULT_PLACEHOLDERS
+
+
+@dataclass(frozen=True)
 class Definition:
     """A campaign definition file as loaded: everything it declares, checked."""
 
@@ -176,6 +205,7 @@ class Definition:
     rates: tuple[Rate, ...]
     ranking: tuple[Field | Rate, ...]
     solved_status: str
+    report: ReportRules = ReportRules()
     digest: str = ""  # sha256 of the file's bytes
 
     def level(self, text: str) -> Level | None:

@@ -51,6 +51,8 @@ METRIC_KEYS = (
     Key("applies_to", '只适用于哪些单位类型（见 [[unit_types]]），如 ["村"]；不写则适用于全部', TEXTS),
     Key("max", "合理的最大值，超过即报错（不写则按默认上限；百分数默认 1 即 100%）", NUMBER),
     Key("style", "文中写法（见 style.* 各项），不写则按公文习惯", "table", shape=STYLE),
+    Key("section", "在报告“二、取得成效”中归入哪一段（段名，如 走访覆盖面广）；不写则归入“工作成效”"),
+    Key("phrase", "生成报告模板时这项指标的写法，{值} 处填数字和单位，如 走访农户{值}；不写则为“标签{值}”"),
 )
 COLUMN_KEYS = (
     Key("key", "程序内部名（英文）", required=True),
@@ -209,6 +211,33 @@ SCHEMA = Shape(
                         "比率的含义：progress 工作进度（如办结率，低于平均即为滞后）、share 构成占比（如55岁以下占比）；默认 progress",
                     ),
                     Key("digits", "百分数保留几位小数，默认 1", INTEGER, minimum=0),
+                )
+            ),
+        ),
+        Key(
+            "report",
+            "报告的规则（可不写）",
+            "table",
+            False,
+            Shape(
+                (
+                    Key("lag_points", "某组的进度类比率低于平均多少个百分点才算“偏低”，默认 5", NUMBER),
+                    Key(
+                        "placeholders",
+                        "数据里没有、要人工补充的内容（如出台的文件、召开的会议），报告中显示为黄底的【请补充：…】",
+                        "tables",
+                        False,
+                        Shape(
+                            (
+                                Key("key", "程序内部名，模板中写作 {{ 补充.key }}", required=True),
+                                Key("label", "要补充什么，如 出台的实施方案名称和文号", required=True),
+                                Key(
+                                    "title", "生成的报告模板中这一段的小标题，如 加强组织领导（不写则用 key）"
+                                ),
+                                Key("from", "用哪项文字指标（key）各单位填写的内容代替（可不写）"),
+                            )
+                        ),
+                    ),
                 )
             ),
         ),
