@@ -12,7 +12,7 @@ from .definition import Campaign
 from .report_layout import build
 
 ORDINALS = "一二三四五六七八九十"
-COMMENTS = "由报表助手按活动定义生成；可在 Word 中直接修改文字，双花括号和 {% %} 中的内容请勿改动。"
+COMMENTS = "由报表助手按活动定义生成；可在 Word 中直接修改文字，花括号中的标记请勿改动。"
 
 TITLE = "{{ 本级名称 }}“{{ 活动名称 }}”活动工作总结"
 TABLE_TITLE = "{{ 本级名称 }}“{{ 活动名称 }}”活动情况统计表"
