@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,7 +23,11 @@ from county_report.report_template import generated_template
 from county_report.roster import Roster
 
 SETTINGS = SimpleNamespace(
-    county="示例县", campaign="大走访", office="中共示例县委办公室", period="", report_title="示例县“大走访”活动工作总结"
+    county="示例县",
+    campaign="大走访",
+    office="中共示例县委办公室",
+    period="",
+    report_title="示例县“大走访”活动工作总结",
 )
 DAY = date(2026, 11, 22)
 TEMPLATE = generated_template(CAMPAIGN)
@@ -137,7 +142,11 @@ def test_every_number_in_the_generated_report_is_a_workbook_figure_in_its_style(
     cells |= {styled(agg.body[r.key], r.style) for r in CAMPAIGN.rates}
     cells |= {styled(v, r.style) for r in CAMPAIGN.rates for v in agg.groups[r.key]}
     cells |= {str(int(agg.body[k])) for k in ("_expected", "_reported")}  # 已报送的2个村（社区）
-    body = part(doc, "二、取得成效", "（五）典型引路示范") if "（五）" in text(doc) else part(doc, "二、取得成效", "三、")
+    body = (
+        part(doc, "二、取得成效", "（五）典型引路示范")
+        if "（五）" in text(doc)
+        else part(doc, "二、取得成效", "三、")
+    )
     for number in re.findall(r"\d[\d.]*(?:万|亿)?[^\d\s、，。；（）()]*", body):
         assert any(c.startswith(number) or number.startswith(c) for c in cells), number
 
@@ -173,3 +182,16 @@ def test_the_status_note_lists_who_is_missing_and_says_no_action(tmp_path, all_i
         assert "各村（社区）均已报送" in said
     else:
         assert "城关镇（1个）：南街社区。" in said and "河西乡（2个）：柳树村、杨家村。" in said
+
+
+def test_every_variable_and_filter_is_documented_in_the_readme(tmp_path):
+    from county_report.cnformat import FILTERS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### 模板中可用的变量") : readme.index("### 可用的写法（过滤器）")]
+    filters = readme[readme.index("### 可用的写法（过滤器）") :]
+    context = build_context(aggregate(everyone(), ROSTER, CAMPAIGN, AS_OF), SETTINGS, DAY)
+    labels = {m.label for m in CAMPAIGN.figures} | {r.label for r in CAMPAIGN.rates}
+    undocumented = [k for k in context if k not in labels and f"`{k}`" not in section]
+    assert undocumented == []
+    assert [f for f in FILTERS if f"`{f}`" not in filters] == []
