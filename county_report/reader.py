@@ -7,13 +7,14 @@ a field's value is the cell right of its label; tables are found by their header
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .definition import Campaign, TableSpec, normalize_label, normalize_name
 from .findings import Finding, finding
 from .odsmerge import ods_merges
+from .upward_format import BREAKDOWN_SHEET, MANIFEST_SHEET
 from .values import cell_address, is_blank
 
 HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of its sheet
@@ -54,6 +55,7 @@ class RawForm:
         str, tuple[dict[str, Cell], ...]
     ]  # table key → rows (column key → cell), blank rows left out
     findings: tuple[Finding, ...]  # structural problems (missing sheet or labels)
+    extra: dict[str, list[list[Any]]] = field(default_factory=dict)  # an upward submission's own sheets
 
 
 class _Grid:
@@ -114,6 +116,7 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
 
         basic = grid(campaign.basic_sheet)
         grids = {t.key: grid(t.sheet) for t in campaign.all_tables}
+        extra = {name: found.rows for name in (MANIFEST_SHEET, BREAKDOWN_SHEET) if (found := grid(name))}
     absent = [campaign.basic_sheet] if basic is None else []
     absent += [t.sheet for t in campaign.all_tables if t.required and grids[t.key] is None]
     problems = [f"缺少工作表「{'」「'.join(absent)}」"] if absent else []
@@ -129,11 +132,12 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
     found = tuple(
         finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1]
     )
-    return RawForm(display_name, path, mtime, fields, tables, found)
+    return RawForm(display_name, path, mtime, fields, tables, found, extra)
 
 
 def _locate_fields(grid: _Grid, campaign: Campaign) -> tuple[dict[str, Cell], list[str]]:
-    wanted = {f.match_label: f for f in campaign.fields}
+    """The value cell right of every label; labels watched but not required (the level below) too."""
+    wanted = {f.match_label: f for f in (*campaign.fields, *campaign.watched)}
     fields: dict[str, Cell] = {}
     for r, row in enumerate(grid.rows):
         for c, value in enumerate(row):

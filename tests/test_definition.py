@@ -72,7 +72,7 @@ def test_the_shipped_definition_has_every_spec_field_in_order():
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('type = "decimal" }', 'type = "money" }', "「发放慰问金」的类型「money」无效"),
+        ('type = "decimal", section', 'type = "money", section', "「发放慰问金」的类型「money」无效"),
         ('label = "走访企业"', 'label = "走访农户"', "标签（去掉空格、括号里的单位后）「走访农户」重复"),
         ('right = "problems"', 'right = "issues"', "校验 not-greater 引用的指标「issues」未定义"),
         ('choices = "status"', 'choices = "state"', "「办理状态」引用的选项表「state」未在 [choices] 中定义"),
@@ -106,8 +106,8 @@ def test_an_unknown_key_in_a_field_is_refused_at_its_line(tmp_path):
 def test_a_unit_that_cannot_be_read_back_is_refused_before_any_form_is_made(tmp_path):
     said = refusal(
         tmp_path,
-        'unit = "户", type = "integer" },\n  { key = "visits"',
-        'unit = "户(页)", type = "integer" },\n  { key = "visits"',
+        'unit = "户", type = "integer", section = "走访覆盖面广" },\n  { key = "visits"',
+        'unit = "户(页)", type = "integer", section = "走访覆盖面广" },\n  { key = "visits"',
     )
     line = line_of(FORM, 'key = "households"')
     assert (

@@ -147,7 +147,7 @@ def test_output_is_byte_identical_with_fixed_timestamps(tmp_path):
 
 def test_adding_a_metric_to_form_toml_needs_no_code_change(tmp_path):
     text = (TEMPLATES / "form.toml").read_text(encoding="utf-8")
-    anchor = '  { key = "deeds", label = "办实事好事", unit = "件", type = "integer" },\n'
+    anchor = '  { key = "deeds", label = "办实事好事", unit = "件", type = "integer", section = "惠民实事见效" },\n'
     new = '  { key = "trainings", label = "开展技能培训", unit = "期", type = "integer" },\n'
     assert anchor in text
     (tmp_path / "form.toml").write_text(text.replace(anchor, anchor + new), encoding="utf-8")

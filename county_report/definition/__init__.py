@@ -2,7 +2,7 @@
 stage asks for fields, types, checks, levels and nouns. No other module names a key or a label.
 """
 
-from .build import bind, load_campaign, load_definition
+from .build import bind, load_campaign, load_definition, lower_level, upward
 from .checks import CHECKS, Check
 from .labels import normalize_label, normalize_name
 from .model import (
@@ -44,6 +44,8 @@ __all__ = [
     "bind",
     "load_campaign",
     "load_definition",
+    "lower_level",
+    "upward",
     "normalize_label",
     "normalize_name",
 ]

@@ -23,6 +23,7 @@ from .model import (
     DEFAULT_SECTION,
     FILLED_ON,
     GROUP,
+    LOWER,
     UNIT,
     Campaign,
     Column,
@@ -597,9 +598,29 @@ def bind(definition: Definition, level: str = "", unit_level: str = "", source: 
             f"{between[-1].name}或{between[0].name}。"
         )
     scope = Scope(body=body, group=between[0] if between else None, unit=unit)
-    return Campaign(definition, scope, place_fields(scope))
+    below = levels[bottom - 1] if bottom > 0 else None
+    watched = (Field(f"_{LOWER}", below.name, TYPES["text"], required=False, role=LOWER),) if below else ()
+    return Campaign(definition, scope, place_fields(scope), watched)
 
 
 def load_campaign(path: Path, level: str = "", unit_level: str = "") -> Campaign:
     """A definition file bound to an office in one step (tests, the benchmark, scripts)."""
     return bind(load_definition(path), level, unit_level)
+
+
+def upward(campaign: Campaign) -> Campaign | None:
+    """The definition as the next office up uses it, receiving this office's submission as one of
+    its units (a county's for the city); None when this office is the top of the chain."""
+    levels = campaign.definition.levels
+    here = levels.index(campaign.scope.body)
+    if here + 1 >= len(levels):
+        return None
+    return bind(campaign.definition, levels[here + 1].name, campaign.scope.body.name)
+
+
+def lower_level(campaign: Campaign) -> Level | None:
+    """The level below this office's units (村 below 乡镇): a form of it here is a form sent to the
+    wrong office, or counted twice beside its group's submission."""
+    levels = campaign.definition.levels
+    here = levels.index(campaign.scope.unit)
+    return levels[here - 1] if here > 0 else None

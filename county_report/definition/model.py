@@ -17,7 +17,7 @@ from .kinds import KINDS, MetricKind
 from .labels import normalize_label, with_unit
 from .types import TYPES, FieldType
 
-GROUP, UNIT = "group", "unit"  # the roles of the place fields the levels give every form
+GROUP, UNIT, LOWER = "group", "unit", "lower"  # roles of the place fields the levels give every form
 # Keys the program gives its own values start with "_", which no definition key may (they begin
 # with a letter), so the run's tables never collide with a campaign's keys.
 FILLED_ON, AS_OF = "filled_on", "as_of"  # the header roles every definition declares
@@ -219,6 +219,7 @@ class Campaign:
     definition: Definition
     scope: Scope
     place_fields: tuple[Field, ...] = field(default=())
+    watched: tuple[Field, ...] = field(default=())  # located when present, never required: the level below
 
     # what the definition declares, asked of the campaign
     @property
