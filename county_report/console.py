@@ -57,6 +57,8 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         lines.append(f"工作总结：{summary['report']}")
     if summary["status_note"]:
         lines.append(f"报送情况说明（内部）：{summary['status_note']}")
+    if summary["upward"]:
+        lines.append(f"上报表（报上级）：{summary['upward']}")
     if check_only:
         lines.append("（仅校验，未生成汇总表和报告。）")
     return lines

@@ -86,6 +86,26 @@ CATALOGUE: dict[str, Kind] = {
             _W,
             "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。",
         ),
+        Kind(
+            "upward-edited",
+            _W,
+            "「{label}」在上报表生成后被手工改动过（现为 {value}），已按现值汇总，请与报送单位核实。",
+        ),
+        Kind(
+            "upward-other-definition",
+            _W,
+            "这份上报表按另一版活动定义生成（版本 {value}，本级为 {reason}），请核对各项指标是否一致。",
+        ),
+        Kind(
+            "lower-level-form",
+            _E,
+            "这是{label}「{value}」的报表，本级收{unit}的上报表{reason}，未计入汇总。",
+        ),
+        Kind(
+            "double-counted",
+            _E,
+            "本文件是「{value}」的报表，而{place}已报送上报表「{reason}」，同时计入会重复计算，本文件未计入汇总。",
+        ),
         Kind("too-many-rows", _E, "工作表「{sheet}」有 {value} 行，超过上限 {reason} 行，已拒收。"),
         Kind("text-cleaned", _W, "「{label}」中含有控制字符，已删除。"),
         Kind("text-truncated", _W, "「{label}」超过 {reason} 个字符，已截断。"),

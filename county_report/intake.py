@@ -7,9 +7,10 @@ validated (`read_one`) in a worker process. Which of them count is selection's b
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .definition import Campaign
@@ -68,9 +69,9 @@ def read_one(path: Path, display_name: str, campaign: Campaign, roster: Roster) 
     rejection, data = screen(path, display_name, campaign.sheets)
     if rejection is not None:
         return rejection
-    return validate_form(
-        read_form(path, campaign, display_name, data), campaign, roster
-    )  # the bytes screened
+    submission = validate_form(read_form(path, campaign, display_name, data), campaign, roster)
+    digest = hashlib.sha256(data if data else Path(path).read_bytes()).hexdigest()  # the bytes screened
+    return replace(submission, sha256=digest)
 
 
 class ReadTask:

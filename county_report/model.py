@@ -38,6 +38,9 @@ class Submission:
     as_of: date | None = None
     filled_on: date | None = None
     tables: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)  # further ledgers
+    sha256: str = ""  # of the bytes read: what the upward submission and the audit name
+    breakdown: tuple[Mapping[str, Any], ...] = ()  # an upward submission's figures per group (its 分组汇总)
+    lower_unit: str = ""  # a form of the level below (a village's, at an office receiving townships')
 
     @property
     def accepted(self) -> bool:
@@ -84,6 +87,7 @@ class RunResult:
     workbook_path: Path | None = None
     report_path: Path | None = None
     status_path: Path | None = None  # 报送情况说明.docx
+    upward_path: Path | None = None  # 上报表 for the office above
     placeholders: int = 0  # 【请补充】 left in the report
     notices: tuple[str, ...] = field(default=())  # e.g. "汇总表.xlsx 正被占用，已另存为 …"
     exit_code: int = 0

@@ -78,7 +78,8 @@ def _result(started: datetime, intake: Intake, chosen: Selection, templates: Tem
     """Counts and findings of the run, before anything is written."""
     counted, period = chosen.counted, chosen.period
     dropped = {f.file for f in chosen.superseded}
-    extra = [*chosen.superseded, *(period_findings(counted, period, templates.campaign) if period else [])]
+    extra = [*chosen.superseded, *chosen.double]
+    extra += period_findings(counted, period, templates.campaign) if period else []
     return RunResult(
         started_at=started,
         as_of=period,
@@ -138,6 +139,7 @@ def _write_outputs(
     from .report_template import generated_template
     from .sidecar import Sidecar
     from .status_note import status_note_name, write_status_note
+    from .upward import upward_name, write_upward
     from .workbook import write_workbook
 
     outputs, settings, campaign = Path(options.outputs), templates.settings, templates.campaign
@@ -159,9 +161,13 @@ def _write_outputs(
         rejected_files = {s.place: s.file for s in chosen.latest if s.place and not s.accepted}
         status_wanted = outputs / status_note_name(settings)
         status_path = write_status_note(agg, result.findings, rejected_files, settings, status_wanted)
+        upward_wanted = outputs / upward_name(settings, agg.as_of)
+        sources = [(s.file, s.sha256) for s in chosen.counted]
+        upward_path = write_upward(agg, settings, sources, report_date, upward_wanted)
         report_path, placeholders = report()
         watch.lap("report")  # only the wait for the report after the workbook is done
-    written = ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted), (status_path, status_wanted))
+    written = [(workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted), (status_path, status_wanted)]
+    written += [(upward_path, upward_wanted)] if upward_path else []
     notices = [_renamed(p, want) for p, want in written]
     if placeholders:
         notices.append(f"工作总结中还有 {placeholders} 处黄底的【请补充：…】，请在 Word 中填写后再上报。")
@@ -170,6 +176,7 @@ def _write_outputs(
         workbook_path=workbook_path,
         report_path=report_path,
         status_path=status_path,
+        upward_path=upward_path,
         placeholders=placeholders,
         notices=tuple(n for n in notices if n),
     )

@@ -23,6 +23,7 @@ class Selection:
     counted: tuple[Submission, ...]  # accepted, one per unit (and accepted files naming no unit)
     latest: tuple[Submission, ...]  # one per unit, accepted or not, plus files naming no unit
     superseded: tuple[Finding, ...]
+    double: tuple[Finding, ...]  # lower-level forms beside their group's own submission
     period: date | None
     reported: frozenset[Place]
     to_correct: tuple[Place, ...]  # in roster order: the latest file arrived but was rejected
@@ -42,6 +43,7 @@ def select(
         counted=counted,
         latest=tuple(latest),
         superseded=tuple(superseded),
+        double=double_counted(submissions, counted),
         period=period,
         reported=reported,
         to_correct=tuple(p for p in roster.units if p in wrong),
@@ -58,7 +60,7 @@ def pick_latest(submissions: Sequence[Submission]) -> tuple[list[Submission], li
     groups: dict[Place, list[Submission]] = {}
     latest = []
     for sub in submissions:
-        if sub.place is None:
+        if sub.place is None or sub.lower_unit:  # a lower level's form never stands for a unit here
             latest.append(sub)
         else:
             groups.setdefault(sub.place, []).append(sub)
@@ -81,6 +83,22 @@ def _superseded(loser: Submission, winner: Submission) -> Finding:
         value=when.isoformat() if when else "未填",
         place=f"{winner.group}{winner.unit}",
         reason=winner.file,
+    )
+
+
+def double_counted(submissions: Sequence[Submission], counted: Sequence[Submission]) -> tuple[Finding, ...]:
+    """A village form beside its township's own submission would count the village twice: name both."""
+    by_place = {s.place: s for s in counted if s.place}
+    return tuple(
+        finding(
+            "double-counted",
+            file=s.file,
+            value=s.lower_unit,
+            place=f"{s.group}{s.unit}",
+            reason=by_place[s.place].file,
+        )
+        for s in submissions
+        if s.lower_unit and s.place in by_place
     )
 
 

@@ -61,6 +61,7 @@ def summarize(result: RunResult, unit_name: str, unit_short: str) -> RunSummary:
         Fact("workbook", "汇总表", result.workbook_path),
         Fact("report", "工作总结", result.report_path),
         Fact("status_note", "报送情况说明", result.status_path),
+        Fact("upward", "上报表", result.upward_path),
         Fact("placeholders", "待补充处数", result.placeholders),
         Fact("notices", "提示", list(result.notices)),
         Fact("exit_code", "退出码", result.exit_code),

@@ -37,3 +37,23 @@ def fingerprint(label: str, value: object) -> str:
     """The figure's check code: changes whenever the value under this label changes."""
     digest = hashlib.sha256(f"{label}={canonical(value)}".encode()).hexdigest()
     return digest[:FINGERPRINT_LENGTH]
+
+
+def manifest_facts(rows: list[list]) -> tuple[dict[str, str], dict[str, str]]:
+    """A 上报清单 read back: its facts (key → value) and each figure's fingerprint (label → code)."""
+    facts: dict[str, str] = {}
+    prints: dict[str, str] = {}
+    in_figures = False
+    for row in rows:
+        cells = [canonical(c) for c in row] + ["", "", "", "", ""]
+        if cells[0] == "数据项":
+            in_figures = True
+            continue
+        if cells[0] in ("", "来源文件"):
+            in_figures = in_figures and cells[0] != "来源文件"
+            continue
+        if in_figures:
+            prints[cells[0]] = cells[4]
+        elif cells[1]:
+            facts[cells[0]] = cells[1]
+    return facts, prints

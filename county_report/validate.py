@@ -8,6 +8,7 @@ from typing import Any
 
 from .definition import AS_OF, FILLED_ON, GROUP, UNIT, Campaign, TableSpec
 from .findings import Finding, finding
+from .manifest import breakdown_rows, is_extract, manifest_findings
 from .model import Place, Submission
 from .reader import Cell, RawForm
 from .roster import Roster
@@ -57,12 +58,17 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
     later: list[tuple] = []  # rules over whole rows, reported after every cell
     tables = {t.key: _table(raw.tables.get(t.key, ()), t, out, later) for t in campaign.all_tables}
     ledger, highlights = tables[campaign.ledger.key], tables[campaign.highlights.key]
+    extract = is_extract(raw)  # an upward submission sends only its open items up
     if ledger is not None:  # a refused ledger (too many rows) has nothing to check against
         for code, cell, label, details in later:
             out.add(code, cell, label, **details)
         for check in campaign.checks:
+            if extract and check.full_ledger:
+                continue
             for code, field, details in check.run(metrics, ledger):
                 out.add(code, raw.fields[field.key], field.label, **details)
+    out.items.extend(manifest_findings(raw, campaign))
+    lower = _lower_level(raw, campaign, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
     return Submission(
         raw.file,
@@ -79,7 +85,21 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
         as_of=header.get(campaign.role(AS_OF).key),
         filled_on=header.get(campaign.role(FILLED_ON).key),
         tables={t.key: tables[t.key] or () for t in campaign.tables},
+        breakdown=breakdown_rows(raw, campaign),
+        lower_unit=lower,
     )
+
+
+def _lower_level(raw: RawForm, campaign: Campaign, out: _Collector) -> str:
+    """A form of the level below (村 where this office receives 乡镇 submissions): an error, never counted."""
+    for field in campaign.watched:
+        cell = raw.fields.get(field.key)
+        if cell is not None and not is_blank(cell.raw):
+            name = " ".join(str(cell.raw).split())
+            unit = campaign.scope.unit.name
+            out.add("lower-level-form", cell, field.label, value=name, unit=unit)
+            return name
+    return ""
 
 
 def _header(raw: RawForm, campaign: Campaign, out: _Collector) -> dict[str, Any]:

@@ -60,8 +60,13 @@ def test_all_valid_exits_0_and_writes_both_outputs(small_county, capsys):
     out = capsys.readouterr().out
     assert code == 0
     written = sorted(p.name for p in small_county["outputs"].iterdir())
-    # the internal 报送情况说明 joined the two outputs (issue 10)
-    assert written == ["汇总表.xlsx", "示例县“大走访”报送情况说明.docx", "示例县“大走访”活动工作总结.docx"]
+    # the internal 报送情况说明 (issue 10) and the upward submission for the city (issue 12) joined them
+    assert written == [
+        "上报表_示例县_2026-11-20.xlsx",
+        "汇总表.xlsx",
+        "示例县“大走访”报送情况说明.docx",
+        "示例县“大走访”活动工作总结.docx",
+    ]
     assert f"汇总表：{small_county['outputs'] / '汇总表.xlsx'}" in out
 
 

@@ -53,6 +53,7 @@ LEDGER_ROLES = ("category", "description", "deadline", "status")
 HIGHLIGHT_ROLES = ("title", "content")
 EXTRA_ROLES = ("category", "description", "deadline", "status")  # any or none, in a further table
 BARE_KINDS = tuple(k for k in KINDS.values() if not k.keys)  # kinds with nothing to resolve
+UPWARD_LEDGER = ("open", "overdue", "all", "none")
 RATE_MEANINGS = {"progress": "工作进度", "share": "构成占比"}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -163,6 +164,9 @@ class _Builder:
             else:
                 add(("ranking", "by", i), f"排名依据「{key}」不是已定义的指标或比率")
         report = self._report({m.key: m for m in metrics})
+        upward_ledger = str(raw["ledger"].get("upward", "open"))
+        if upward_ledger not in UPWARD_LEDGER:
+            add(("ledger", "upward"), f"upward「{upward_ledger}」无效（可选：{'、'.join(UPWARD_LEDGER)}）")
         office = str(raw["form"].get("office_level", "")) or (levels[-1].name if levels else "")
         if levels and not any(lv.matches(office) for lv in levels):
             add(("form", "office_level"), f"本级层级「{office}」不在 [[levels]] 中")
@@ -188,6 +192,7 @@ class _Builder:
             ranking=tuple(ranking),
             solved_status=solved,
             report=report,
+            upward_ledger=upward_ledger,
         )
 
     # ---- pieces ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class Check:
     kind: ClassVar[str]
     keys: ClassVar[tuple[Key, ...]]
     codes: ClassVar[tuple[str, ...]]  # the finding codes it can produce
+    full_ledger: ClassVar[bool] = False  # meaningless on a ledger extract (an upward submission's)
 
     @classmethod
     def build(cls, raw: Mapping[str, Any], context: Any) -> Check:
@@ -86,6 +87,7 @@ class LedgerCount(Check):
         Key("status", "（ledger-count）只数这一办理状态的行；不写则数全部行"),
     )
     codes: ClassVar[tuple[str, ...]] = ("ledger-count-mismatch",)
+    full_ledger: ClassVar[bool] = True
 
     @classmethod
     def build(cls, raw: Mapping[str, Any], context: Any) -> Check:

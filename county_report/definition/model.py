@@ -206,6 +206,7 @@ class Definition:
     ranking: tuple[Field | Rate, ...]
     solved_status: str
     report: ReportRules = ReportRules()
+    upward_ledger: str = "open"  # the ledger items an upward submission carries
     digest: str = ""  # sha256 of the file's bytes
 
     def level(self, text: str) -> Level | None:

@@ -66,12 +66,13 @@ COLUMN_KEYS = (
 )
 
 
-def _table(doc_sheet: str, roles_doc: str) -> Shape:
+def _table(doc_sheet: str, roles_doc: str, *extra: Key) -> Shape:
     return Shape(
         (
             Key("sheet", f"工作表名称（{doc_sheet}）", required=True),
             Key("columns", f"各列，每列一项（{roles_doc}）", "tables", True, Shape(COLUMN_KEYS)),
             Key("max_rows", "每份表最多多少行，超过即拒收", INTEGER, minimum=1),
+            *extra,
         )
     )
 
@@ -158,7 +159,14 @@ SCHEMA = Shape(
             "问题台账",
             "table",
             True,
-            _table("问题台账", "category、description、deadline、status 必须各有一列"),
+            _table(
+                "问题台账",
+                "category、description、deadline、status 必须各有一列",
+                Key(
+                    "upward",
+                    "上报表中附带哪些问题：open 未解决的（默认）、overdue 超期的、all 全部、none 不附带",
+                ),
+            ),
         ),
         Key("highlights", "典型事例", "table", True, _table("典型事例", "title、content 必须各有一列")),
         Key(
