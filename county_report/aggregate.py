@@ -30,7 +30,8 @@ UNFILLED = "（未填写）"  # a ledger row whose category or status was left b
 INT64_SAFE = 2**62  # beyond this a column's sum might wrap in int64: add Python integers instead
 
 GROUP, UNIT, TYPE, FILE = "_group", "_unit", "_type", "_file"
-ROWS, CATEGORIES = "行数", "类别数"  # a further ledger's figures per group, beside its per-status counts
+ROWS, CATEGORIES = "行数", "类别数"
+NAME = "_name"  # a group inside a unit, from its upward submission  # a further ledger's figures per group, beside its per-status counts
 EXPECTED, REPORTED_COUNT, STATUS, ROW, OVERDUE = "_expected", "_reported", "_status", "_row", "_overdue"
 PROGRESS_COLUMNS = (GROUP, UNIT, TYPE, REPORTED_COUNT, STATUS, FILE)
 
@@ -55,6 +56,7 @@ class Aggregate:
     types: pd.DataFrame  # one row per unit type (empty when the definition has none)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # further ledgers' rows, by table key
     table_stats: dict[str, pd.DataFrame] = field(default_factory=dict)  # their counts per group and 合计
+    breakdown: pd.DataFrame = field(default_factory=pd.DataFrame)  # units' own groups (县 → 乡镇), when sent
 
 
 def aggregate(
@@ -91,6 +93,7 @@ def aggregate(
             t.key: table_stats(tables[t.key], t, GROUP if campaign.has_groups else UNIT, list(groups[GROUP]))
             for t in campaign.tables
         },
+        breakdown=breakdown_table(ordered, campaign),
     )
 
 
@@ -262,6 +265,21 @@ def progress_table(units: pd.DataFrame, roster: Roster, to_correct: Collection[P
         },
         columns=list(PROGRESS_COLUMNS),
     )
+
+
+def breakdown_table(submissions: Sequence[Submission], campaign: Campaign) -> pd.DataFrame:
+    """The groups inside each unit, as its upward submission sent them (each county's 乡镇)."""
+    rows = [
+        {
+            GROUP: s.group,
+            UNIT: s.unit,
+            NAME: row["_name"],
+            **{m.key: row.get(m.key) for m in campaign.figures},
+        }
+        for s in submissions
+        for row in s.breakdown
+    ]
+    return pd.DataFrame(rows, columns=[GROUP, UNIT, NAME, *(m.key for m in campaign.figures)])
 
 
 def ledger_table(submissions: Sequence[Submission], campaign: Campaign, as_of: date) -> pd.DataFrame:

@@ -48,9 +48,10 @@ class _Collector:
 def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submission:
     """Turn a RawForm into a Submission carrying every finding of its file."""
     out = _Collector(raw.file)
-    out.items.extend(raw.findings)
     if raw.findings:  # not the standard form: its cells mean nothing, say only that
-        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items))
+        lower = _lower_level(raw, campaign, out)  # …unless it is a lower level's form: say so instead
+        out.items.extend(() if lower else raw.findings)
+        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items), lower_unit=lower)
     header = _header(raw, campaign, out)
     place = _resolve_place(raw, campaign, roster, header, out)
     unit_type = roster.type_of(place) if place else ""

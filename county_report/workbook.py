@@ -23,6 +23,7 @@ from .aggregate import (
     FILE,
     GROUP,
     MISSING,
+    NAME,
     OVERDUE,
     REPORTED,
     REPORTED_COUNT,
@@ -37,6 +38,7 @@ from .aggregate import (
 )
 from .atomic import atomic_write
 from .cnformat import cn_date, display_width
+from .definition import lower_level
 from .findings import Finding, Severity
 from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
 
@@ -90,6 +92,7 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
         *(table_sheet(agg, t) for t in agg.campaign.tables),
         *([table_stats_sheet(agg)] if agg.campaign.tables else []),
         *([type_sheet(agg)] if agg.campaign.unit_types else []),
+        *([breakdown_sheet(agg)] if not agg.breakdown.empty else []),
         findings_sheet(findings),
     ]
     created = datetime.combine(agg.as_of, time(0, 0))  # fixed, so equal inputs give equal bytes
@@ -231,6 +234,19 @@ def type_sheet(agg: Aggregate) -> Sheet:
     return Sheet("分类型统计", tuple(columns), freeze=(1, 1), fit_width=True)
 
 
+def breakdown_sheet(agg: Aggregate) -> Sheet:
+    """分乡镇汇总 (at a city): the groups inside each unit, as the units' upward submissions sent them."""
+    scope, rows = agg.campaign.scope, agg.breakdown
+    inner = lower_level(agg.campaign)
+    columns = [
+        *_place_columns(rows, agg, with_type=False),
+        Column(inner.name if inner else "分组", "text", _values(rows[NAME])),
+        *_metric_columns(rows, agg, rates=False),
+    ]
+    short = inner.short if inner else "组"
+    return Sheet(f"分{short}汇总", tuple(columns), freeze=(1, 2 if scope.group else 1))
+
+
 def findings_sheet(findings: Sequence[Finding]) -> Sheet:
     """校验结果: every finding of the run; errors in red."""
     fields = [("文件", "file"), ("工作表", "sheet"), ("单元格", "cell"), ("代码", "code")]
@@ -246,12 +262,16 @@ def findings_sheet(findings: Sequence[Finding]) -> Sheet:
     return Sheet("校验结果", tuple(columns), styles)
 
 
-def _metric_columns(frame: pd.DataFrame, agg: Aggregate, texts: bool = False) -> list[Column]:
+def _metric_columns(
+    frame: pd.DataFrame, agg: Aggregate, texts: bool = False, rates: bool = True
+) -> list[Column]:
     """Every figure in its declared unit, exactly, with an Excel format as near its style as Excel
     can say it (thousands separators, decimals, percentage digits); words units wrote if `texts`."""
     campaign = agg.campaign
     chosen = campaign.metrics if texts else campaign.figures
     columns = [_metric_column(m, frame) for m in chosen]
+    if not rates:
+        return columns
     return columns + [
         Column(r.label, "rate", _values(frame[r.key]), _format(r.style)) for r in campaign.rates
     ]
