@@ -52,9 +52,11 @@ class LedgerText:
         return self.problems.get(category) or self.problems.get("其他") or next(iter(self.problems.values()))
 
 
-# How a text column without a role is filled: `complainant` who raised the problem, `office`
-# who handles it, `result` what was done; or a list of texts to pick from. Others stay blank.
-COMPLAINANT, OFFICE, RESULT = "complainant", "office", "result"
+# How a text item or column without a role is filled: a `person`'s name, a `phone` number, the
+# `complainant` who raised a problem, the `office` that handles it, the `result` of handling it;
+# or a list of texts to pick from. Other text columns stay blank.
+PERSON, PHONE, COMPLAINANT, OFFICE, RESULT = "person", "phone", "complainant", "office", "result"
+TEXT_KINDS = (PERSON, PHONE, COMPLAINANT, OFFICE, RESULT)
 
 
 def person_name(rng: random.Random) -> str:
@@ -112,8 +114,8 @@ def ledger_rows(
     """`count` problems, exactly `fixed[status]` of them with each fixed status; the others take
     an open status (the first open one four times as often). Open items may be overdue.
 
-    `kinds`: how each text column without a role is filled (column key → COMPLAINANT, OFFICE,
-    RESULT or a list of texts); integer columns without a role get the row's number.
+    `kinds`: how each text column without a role is filled (column key → one of TEXT_KINDS or a
+    list of texts); integer columns without a role get the row's number.
     """
     table = spec.ledger
     status_choices = table.by_role("status").choices
@@ -155,6 +157,10 @@ def ledger_rows(
                 row[column.key] = rng.choice(text.offices)
             elif kind == RESULT:
                 row[column.key] = result.format(**fill)
+            elif kind == PERSON:
+                row[column.key] = person_name(rng)
+            elif kind == PHONE:
+                row[column.key] = phone_number(rng)
             elif isinstance(kind, Sequence) and not isinstance(kind, str):
                 row[column.key] = rng.choice(kind)
             elif column.type.name == "integer":
