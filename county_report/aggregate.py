@@ -97,8 +97,8 @@ def unit_table(submissions: Sequence[Submission], campaign: Campaign) -> pd.Data
     for m in campaign.metrics:
         data[m.key] = [s.metrics.get(m.key, 0) for s in submissions]
     frame = pd.DataFrame(data, columns=list(data))
-    for m in campaign.metrics:
-        frame[m.key] = _typed_metric(frame[m.key], m)
+    for m in campaign.metrics:  # from the values as read: the frame has made None a float NaN
+        frame[m.key] = _typed_metric(data[m.key], m, frame.index)
     return _with_rates(frame, campaign)
 
 
@@ -108,17 +108,16 @@ def _header_value(value: object, field: Field) -> object:
     return "" if value is None else value
 
 
-def _typed_metric(values: pd.Series, metric: Field) -> pd.Series:
+def _typed_metric(as_list: list, metric: Field, index: pd.Index) -> pd.Series:
     """Integers as int64 (nullable Int64 where a metric does not apply to some units; Python
     integers if one is too large for int64), decimals as float (NaN where it does not apply)."""
     if metric.type.scale != 1:
-        return pd.to_numeric(values, errors="coerce").astype("float64")
-    as_list = values.tolist()
+        return pd.to_numeric(pd.Series(as_list, index=index, dtype=object), errors="coerce").astype("float64")
     if any(v is not None and abs(v) >= INT64_SAFE for v in as_list):
-        return values.astype(object)
+        return pd.Series(as_list, index=index, dtype=object)
     if any(v is None for v in as_list):
-        return pd.Series(pd.array(as_list, dtype="Int64"), index=values.index)
-    return pd.Series(as_list, index=values.index, dtype="int64")
+        return pd.Series(pd.array(as_list, dtype="Int64"), index=index)
+    return pd.Series(as_list, index=index, dtype="int64")
 
 
 def group_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> tuple[pd.DataFrame, pd.Series]:
@@ -141,6 +140,8 @@ def group_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> tup
     )
     totals = pd.concat([counts, sums], axis=1)  # integers at each metric's scale: sums are exact
     groups = _from_exact(totals, campaign).rename_axis(GROUP).reset_index()
+    if not campaign.has_groups:  # each row is a unit: what does not apply to its type is blank, not 0
+        groups = _blank_where_not_applying(groups, [roster.type_of(p) for p in roster.units], campaign)
     groups = _with_ranks(_with_rates(groups, campaign), campaign)
     return groups, _body_row(totals, groups.columns, campaign)
 
@@ -160,9 +161,17 @@ def type_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> pd.D
         {EXPECTED: expected, REPORTED_COUNT: reported.to_numpy()}, index=sums.index, dtype="int64"
     )
     table = _from_exact(pd.concat([counts, sums], axis=1), campaign).rename_axis(TYPE).reset_index()
-    for m in campaign.metrics:  # a metric that does not apply to a type has no subtotal there
-        table[m.key] = table[m.key].astype(object).where([m.applies(n) for n in names], None)
-    return _with_rates(table, campaign)
+    return _with_rates(_blank_where_not_applying(table, names, campaign), campaign)
+
+
+def _blank_where_not_applying(table: pd.DataFrame, unit_types: list[str], campaign: Campaign) -> pd.DataFrame:
+    """Each metric blank (None) in the rows whose unit type it does not apply to: no figure, not 0."""
+    blanks = {
+        m.key: table[m.key].astype(object).where([m.applies(t) for t in unit_types], None)
+        for m in campaign.metrics
+        if m.applies_to
+    }
+    return table.assign(**blanks)
 
 
 def progress_table(units: pd.DataFrame, roster: Roster, to_correct: Collection[Place] = ()) -> pd.DataFrame:
