@@ -41,6 +41,7 @@ GROUPS = ("东片", "西片", "南片")
 UNIT_NAMES = ("青松", "翠柏", "红枫", "白杨", "丹桂", "紫藤", "绿竹", "银杏", "海棠")
 PERSON = "王芳"
 
+# lower case only, so the fixed header keys (FilledOn, AsOf, Reporter) never collide with one
 keys = st.from_regex(r"[a-z][a-z0-9_]{2,9}", fullmatch=True)
 
 
@@ -156,9 +157,9 @@ def toml(spec: Spec) -> str:
     for name in spec.types:
         lines += ["[[unit_types]]", f"name = {q(name)}"]
     header = [
-        '{ key = "filled_on_x", label = "填报日期", type = "date", role = "filled_on" }',
-        '{ key = "as_of_x", label = "统计截止日期", type = "date", role = "as_of" }',
-        '{ key = "reporter_x", label = "填报人", type = "text" }',
+        '{ key = "FilledOn", label = "填报日期", type = "date", role = "filled_on" }',
+        '{ key = "AsOf", label = "统计截止日期", type = "date", role = "as_of" }',
+        '{ key = "Reporter", label = "填报人", type = "text" }',
     ]
     header += [
         f"{{ key = {q(k)}, label = {q(label)}, type = {q(kind)}, required = {str(req).lower()} }}"
@@ -259,7 +260,7 @@ def fill(path: Path, campaign, spec: Spec, r: Return) -> None:
     wb = build_form(campaign, "随机活动统计表", (r.group, r.unit))
     layout = form_layout(campaign)
     basic = wb[campaign.basic_sheet]
-    typed = {"filled_on_x": AS_OF, "as_of_x": AS_OF, "reporter_x": PERSON}
+    typed = {"FilledOn": AS_OF, "AsOf": AS_OF, "Reporter": PERSON}
     typed |= {k: (AS_OF if kind == "date" else PERSON) for k, _, kind, _ in spec.extra_header}
     typed |= {k: (float(v) if isinstance(v, Decimal) else v) for k, v in r.values.items()}
     for key, value in typed.items():
