@@ -40,6 +40,9 @@ CATEGORIES, STATUSES = ("甲项", "乙项", "丙项", "丁项"), ("已办结", "
 GROUPS = ("东片", "西片", "南片")
 UNIT_NAMES = ("青松", "翠柏", "红枫", "白杨", "丹桂", "紫藤", "绿竹", "银杏", "海棠")
 PERSON = "王芳"
+# the largest figures drawn: below the plausible maxima a value may have when the definition gives
+# none (10^10 for counts, 10^8 for decimals), which are findings of their own
+LARGEST_INTEGER, LARGEST_DECIMAL = 10**10 - 1, Decimal("99999999.99")
 
 # lower case only, so the fixed header keys (FilledOn, AsOf, Reporter) never collide with one
 keys = st.from_regex(r"[a-z][a-z0-9_]{2,9}", fullmatch=True)
@@ -209,9 +212,9 @@ def values_for(draw, spec: Spec, unit_type: str) -> dict:
         if not m.applies(unit_type):
             values[m.key] = None
         elif m.decimal:
-            values[m.key] = draw(st.decimals(min_value=0, max_value=10**9, places=2))
+            values[m.key] = draw(st.decimals(min_value=0, max_value=LARGEST_DECIMAL, places=2))
         else:
-            values[m.key] = draw(st.one_of(st.integers(0, 50), st.integers(0, 10**15)))
+            values[m.key] = draw(st.one_of(st.integers(0, 50), st.integers(0, LARGEST_INTEGER)))
     return values
 
 
