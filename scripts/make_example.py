@@ -7,6 +7,25 @@ Nothing here knows a campaign: the roster, figure ranges (by metric key), word p
 mistakes come from the example's demo.toml; the forms are the ones `run_report.py forms` hands
 out; every check of the definition is met by asking the check objects what they compare. Same
 demo.toml, same bytes.
+
+demo.toml, beside the example's templates/:
+  seed, as_of                   the random seed; the period's end (统计截止日期)
+  [[roster]]                    a block of roster units sharing `group` (only when the office has a
+                                group level) and `type` (only when the definition has unit types)
+  [aliases]                     unit = ["别名", …], the names a unit also goes by
+  [figures]                     metric key = [low, high] per unit, or { of = "key", share = [a, b] }
+                                for a multiple of another figure; `step` rounds to a multiple;
+                                [figures_by_type."类型"] overrides for one unit type; metrics without
+                                a range get small numbers, metrics that do not apply stay blank
+  ledger_rows = [low, high]     ledger rows when no ledger-count check (without status) fixes them
+  [text]                        how text items and columns without a role are filled: person, phone,
+                                complainant, office, result, or a list of texts
+  [ledger]                      offices, in_progress, weights, [ledger.problems."类别"] descriptions and
+                                results ({g}, {n} filled in); default: the village pools of demo_text.py
+  [[highlights]], highlight_share   典型事例 (title, content with {unit}) and the share of units sending one
+  [mistakes]                    missing = [units]; misspelt = {unit, typed}; not_greater = unit;
+                                blank_metric = {unit, key}; not_applicable = {unit, key, value};
+                                as_of = {unit, days}; duplicate = unit; alias = unit; messy = count
 """
 
 from __future__ import annotations
@@ -99,48 +118,54 @@ class Profile:
 
 
 def load_profile(path: Path, campaign: Campaign) -> Profile:
+    """Read demo.toml; every key it names (metric, type, column, unit) must exist."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     _known(raw, PROFILE_KEYS, path.name)
     _known(raw.get("mistakes", {}), MISTAKES, f"{path.name} 的 [mistakes]")
-    roster = _roster(raw, campaign)
-    metrics = set(campaign.metric_keys)
     figures = {"": raw.get("figures", {}), **raw.get("figures_by_type", {})}
     types = {t.name for t in campaign.unit_types}
     for unit_type, ranges in figures.items():
         if unit_type and unit_type not in types:
             raise ProfileError(f"{path.name}：[figures_by_type] 中的类型「{unit_type}」不在活动定义中")
-        _known(ranges, metrics, f"{path.name} 的 figures（应为指标的 key）")
-    tables = (campaign.ledger.columns, campaign.highlights.columns)
-    text_keys = {f.key for f in campaign.definition.header_fields} | {c.key for t in tables for c in t}
-    _known(raw.get("text", {}), text_keys, f"{path.name} 的 [text]")
-    for key, kind in raw.get("text", {}).items():
-        if not isinstance(kind, list) and kind not in TEXT_KINDS:
-            raise ProfileError(
-                f"{path.name} 的 [text] 中 {key} = 「{kind}」应为 {'、'.join(TEXT_KINDS)} 或文字列表"
-            )
-    words = raw.get("ledger", {})
-    problems = {
-        c: (tuple(p["descriptions"]), tuple(p["results"])) for c, p in words.get("problems", {}).items()
-    }
-    defaults = LedgerText()
-    ledger_text = LedgerText(
-        problems or defaults.problems,
-        words.get("weights", defaults.weights if not problems else {}),
-        tuple(words.get("in_progress", defaults.in_progress)),
-        tuple(words.get("offices", defaults.offices)),
-    )
+        _known(ranges, set(campaign.metric_keys), f"{path.name} 的 figures（应为指标的 key）")
+    _check_text(raw.get("text", {}), campaign, path.name)
     highlights = tuple((h["title"], h["content"]) for h in raw.get("highlights", ())) or HIGHLIGHTS
     return Profile(
         seed=int(raw["seed"]),
         as_of=raw["as_of"],
-        roster=roster,
+        roster=_roster(raw, campaign),
         figures=figures,
         text=raw.get("text", {}),
-        ledger_text=ledger_text,
+        ledger_text=_ledger_text(raw.get("ledger", {})),
         ledger_rows=tuple(raw.get("ledger_rows", (3, 12))),
         highlights=highlights,
         highlight_share=float(raw.get("highlight_share", 0.12)),
         mistakes=raw.get("mistakes", {}),
+    )
+
+
+def _check_text(text: Mapping[str, Any], campaign: Campaign, where: str) -> None:
+    tables = (campaign.ledger.columns, campaign.highlights.columns)
+    keys = {f.key for f in campaign.definition.header_fields} | {c.key for t in tables for c in t}
+    _known(text, keys, f"{where} 的 [text]")
+    for key, kind in text.items():
+        if not isinstance(kind, list) and kind not in TEXT_KINDS:
+            raise ProfileError(
+                f"{where} 的 [text] 中 {key} = 「{kind}」应为 {'、'.join(TEXT_KINDS)} 或文字列表"
+            )
+
+
+def _ledger_text(words: Mapping[str, Any]) -> LedgerText:
+    """The example's own word pools for ledger rows; the village pools of demo_text.py where it has none."""
+    problems = {
+        c: (tuple(p["descriptions"]), tuple(p["results"])) for c, p in words.get("problems", {}).items()
+    }
+    defaults = LedgerText()
+    return LedgerText(
+        problems or defaults.problems,
+        words.get("weights", {} if problems else defaults.weights),
+        tuple(words.get("in_progress", defaults.in_progress)),
+        tuple(words.get("offices", defaults.offices)),
     )
 
 
