@@ -280,3 +280,51 @@ def test_committed_example_files_are_what_the_script_writes(plan, tmp_path):
     for path in written:
         assert zip_members(path) == zip_members(committed / path.name), f"{hint} ({path.name})"
     assert zip_members(tmp_path / "名册.xlsx") == zip_members(folder(plan) / "templates" / "名册.xlsx"), hint
+
+
+GROUPED_DEMO = """
+seed = 1
+as_of = 2026-11-20
+[[roster]]
+group = "城关镇"
+units = ["东风村", "红旗村", "南街社区"]
+[[roster]]
+group = "河西乡"
+units = ["柳树村", "杨家村"]
+[aliases]
+"东风村" = ["东风村委会"]
+[figures]
+problems = [3, 12]
+solved = { of = "problems", share = [0.5, 1.0] }
+[mistakes]
+missing = ["杨家村"]
+misspelt = { unit = "红旗村", typed = "红棋村" }
+not_greater = "南街社区"
+duplicate = "柳树村"
+alias = "东风村"
+"""
+
+
+def test_the_generator_serves_an_office_with_a_group_level(tmp_path):
+    """The shipped county's definition (乡镇 between county and village) with a tiny demo.toml."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for name in ("form.toml", "settings.toml"):
+        (templates / name).write_bytes((ROOT / "templates" / name).read_bytes())
+    (tmp_path / "demo.toml").write_text(GROUPED_DEMO, encoding="utf-8")
+    written = load_script("make_example").make_example(tmp_path)
+    assert sorted(p.name for p in written) == [
+        "城关镇-东风村委会.xlsx",
+        "城关镇-南街社区.xlsx",
+        "城关镇-红棋村.xlsx",
+        "河西乡-柳树村.xlsx",
+        "河西乡-柳树村（更正）.xlsx",
+    ]
+    result = run(RunOptions(tmp_path / "inputs", tmp_path / "out", templates, check_only=True, workers=0))
+    errors = sorted((f.file, f.code) for f in result.findings if f.is_error)
+    assert errors == [("城关镇-南街社区.xlsx", "not-greater"), ("城关镇-红棋村.xlsx", "unknown-village")]
+    assert (result.accepted, result.superseded, result.missing_units) == (
+        2,
+        1,
+        (("城关镇", "红旗村"), ("河西乡", "杨家村")),
+    )
