@@ -187,6 +187,8 @@ def group_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> tup
     )
     figures = _filled(figures_by(units, units[key], campaign).reindex(order), campaign)
     groups = pd.concat([counts, figures], axis=1).rename_axis(GROUP).reset_index()
+    if not campaign.has_groups:  # each row is a unit: what does not apply to its type is blank, not 0
+        groups = _blank_where_not_applying(groups, [roster.type_of(p) for p in roster.units], campaign)
     groups = _with_ranks(_with_rates(groups, campaign), campaign)
     whole = pd.Series(TOTAL, index=units.index, dtype=object)
     body = _filled(figures_by(units, whole, campaign).reindex([TOTAL]), campaign).iloc[0]
@@ -238,11 +240,17 @@ def type_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> pd.D
     )
     figures = _filled(figures_by(units, units[TYPE], campaign).reindex(names), campaign)
     table = pd.concat([counts, figures], axis=1).rename_axis(TYPE).reset_index()
-    table = _with_rates(table, campaign)
-    for m in campaign.figures:  # a metric that does not apply to a type has no figure there
-        if m.applies_to:
-            table[m.key] = table[m.key].astype(object).where([m.applies(n) for n in names], None)
-    return table
+    return _with_rates(_blank_where_not_applying(table, names, campaign), campaign)
+
+
+def _blank_where_not_applying(table: pd.DataFrame, unit_types: list[str], campaign: Campaign) -> pd.DataFrame:
+    """Each metric blank (None) in the rows whose unit type it does not apply to: no figure, not 0."""
+    blanks = {
+        m.key: table[m.key].astype(object).where([m.applies(t) for t in unit_types], None)
+        for m in campaign.figures
+        if m.applies_to
+    }
+    return table.assign(**blanks)
 
 
 def progress_table(units: pd.DataFrame, roster: Roster, to_correct: Collection[Place] = ()) -> pd.DataFrame:

@@ -164,7 +164,11 @@ def _metrics(raw: RawForm, campaign: Campaign, unit_type: str, out: _Collector) 
         cell = raw.fields.get(field.key)
         if cell is None:
             continue
-        if not field.applies(unit_type):
+        if field.applies_to and not unit_type:  # the place is unknown, so is its type: whether a
+            if is_blank(cell.raw):  # blank was meant cannot be told; what was typed is still read
+                metrics[field.key] = None
+                continue
+        elif not field.applies(unit_type):
             if not is_blank(cell.raw):
                 out.add("not-applicable", cell, field.label, reason=unit_type)
             metrics[field.key] = None

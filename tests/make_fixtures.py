@@ -63,14 +63,19 @@ HIGHLIGHTS = (
 )
 
 
-def load_demo_module():
-    """scripts/make_demo.py as a module (scripts/ is not a package)."""
-    if "make_demo" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("make_demo", ROOT / "scripts" / "make_demo.py")
+def load_script(name: str):
+    """scripts/<name>.py as a module (scripts/ is not a package)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
-        sys.modules["make_demo"] = module  # dataclasses look their module up while the file runs
+        sys.modules[name] = module  # dataclasses look their module up while the file runs
         spec.loader.exec_module(module)
-    return sys.modules["make_demo"]
+    return sys.modules[name]
+
+
+def load_demo_module():
+    """scripts/make_demo.py as a module."""
+    return load_script("make_demo")
 
 
 def zip_members(path: Path) -> dict[str, bytes]:

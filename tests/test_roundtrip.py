@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import read_submission
-from make_fixtures import FIXTURES, load_demo_module, make_moved_blocks, make_roundtrip_filled, zip_members
+from make_fixtures import (
+    FIXTURES,
+    load_demo_module,
+    load_script,
+    make_moved_blocks,
+    make_roundtrip_filled,
+    zip_members,
+)
 from openpyxl import load_workbook
 
 from county_report.definition import GROUP, UNIT, bind, load_definition
@@ -29,6 +36,7 @@ AS_OF = date(2026, 11, 20)
 
 
 DEMO = load_demo_module()
+FILL = load_script("demo_fill")  # how units type values, shared by the demo scripts
 
 
 def _header(sub) -> dict:
@@ -51,7 +59,7 @@ def village_entry(rng: random.Random) -> tuple[dict, dict, list[tuple]]:
             if m.type.name == "integer"
             else rng.choice((0.0, 12.5, 6300.5, 3.25, 1200.0))
         )
-        typed[m.key] = DEMO.typed_number(value, m, rng.choice(NUMBER_STYLES))
+        typed[m.key] = FILL.typed_number(value, m, rng.choice(NUMBER_STYLES))
         expected[m.key] = value
     filled_on = AS_OF + timedelta(days=rng.randint(0, 4))
     typed.update(
@@ -69,7 +77,7 @@ def village_entry(rng: random.Random) -> tuple[dict, dict, list[tuple]]:
     total_key, solved_key = DEMO.count_metrics(SPEC)  # keep the cross-checks satisfied
     counts = {total_key: len(ledger), solved_key: sum(r[-1] == SPEC.solved_status for r in ledger)}
     for key, value in counts.items():
-        typed[key] = DEMO.typed_number(value, SPEC.field(key), rng.choice(NUMBER_STYLES))
+        typed[key] = FILL.typed_number(value, SPEC.field(key), rng.choice(NUMBER_STYLES))
         expected[key] = value
     return typed, expected, ledger
 
