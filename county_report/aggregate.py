@@ -187,8 +187,11 @@ def group_totals(units: pd.DataFrame, roster: Roster, campaign: Campaign) -> tup
     )
     figures = _filled(figures_by(units, units[key], campaign).reindex(order), campaign)
     groups = pd.concat([counts, figures], axis=1).rename_axis(GROUP).reset_index()
-    if not campaign.has_groups:  # each row is a unit: what does not apply to its type is blank, not 0
+    if not campaign.has_groups:  # each row is a unit: no figure (blank, not 0) where it does not apply
         groups = _blank_where_not_applying(groups, [roster.type_of(p) for p in roster.units], campaign)
+        silent = (groups[REPORTED_COUNT] == 0).tolist()  # …nor for a unit that has not reported
+        blanks = {m.key: groups[m.key].astype(object).mask(silent, None) for m in campaign.figures}
+        groups = groups.assign(**blanks)
     groups = _with_ranks(_with_rates(groups, campaign), campaign)
     whole = pd.Series(TOTAL, index=units.index, dtype=object)
     body = _filled(figures_by(units, whole, campaign).reindex([TOTAL]), campaign).iloc[0]

@@ -367,16 +367,19 @@ def overdue(agg) -> dict[str, Any]:
 
 
 def open_items(agg) -> dict[str, Any]:
-    """What remains open: the first progress rate's denominator minus its numerator, and the
-    ledger's open items by status."""
+    """What remains open: a progress rate's denominator minus its numerator and, when the ledger is
+    the list of that denominator's items (a ledger-count check ties them), its open items by status."""
     rates = [r for r in agg.campaign.rates if r.is_progress]
-    table = agg.category_status.drop(index=TOTAL, errors="ignore")
-    statuses = [s for s in table.columns if s not in (TOTAL, agg.campaign.solved_status)]
-    by_status = [{"状态": s, "个数": int(table[s].sum())} for s in statuses if int(table[s].sum()) > 0]
     if not rates:
-        return {"有": False, "个数": 0, "状态": by_status}
-    rate = rates[0]
+        return {"有": False, "个数": 0, "状态": []}
+    counted = {c.metric.key for c in agg.campaign.checks if getattr(c, "full_ledger", False) and not c.status}
+    rate = next((r for r in rates if r.denominator.key in counted), rates[0])
     remaining = int(agg.body[rate.denominator.key] - agg.body[rate.numerator.key])
+    by_status = []
+    if rate.denominator.key in counted:
+        table = agg.category_status.drop(index=TOTAL, errors="ignore")
+        statuses = [s for s in table.columns if s not in (TOTAL, agg.campaign.solved_status)]
+        by_status = [{"状态": s, "个数": int(table[s].sum())} for s in statuses if int(table[s].sum()) > 0]
     return {"有": remaining > 0, "个数": remaining, "指标": rate.denominator.label, "状态": by_status}
 
 

@@ -193,9 +193,9 @@ def test_the_total_row_is_the_plain_sum_of_the_unit_rows(book, plan):
         plain = sum(exact(r[label]) for r in detail if r[label] is not None)
         assert exact(total[label]) == plain, label
         assert sum(exact(r[label]) for r in units if r[label] is not None) == plain, label
-        for row in units:  # a unit's row in the summary is its own figure: 0 if it did not report,
-            unit = row[unit_label]  # blank where the metric does not apply to its type
-            own = reported[unit][label] if unit in reported else 0
+        for row in units:  # a unit's row in the summary is its own figure: blank if it did not report
+            unit = row[unit_label]  # (changed: its figures are unknown, not 0), blank where not applying
+            own = reported[unit][label] if unit in reported else None
             assert row[label] == (own if m.applies(loaded.roster.type_of(("", unit))) else None), (
                 unit,
                 label,
