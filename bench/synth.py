@@ -28,7 +28,8 @@ if str(ROOT) not in sys.path:
 
 from county_report.forms import build_form, form_layout, prefilled_name  # noqa: E402
 from county_report.formspec import FormSpec, load_formspec  # noqa: E402
-from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, SETTINGS_FILE  # noqa: E402
+from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings  # noqa: E402
+from county_report.settings_sheet import settings_rows  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 AS_OF = date(2026, 11, 20)
@@ -36,7 +37,7 @@ EXCEL_EPOCH = date(1899, 12, 30)
 FIXED_TIME = datetime(2026, 1, 1, 8, 0, 0)  # document properties: same bytes every run
 VILLAGES_PER_TOWNSHIP = 15  # a county of ~300 villages has ~20 townships
 LEDGER_ROWS = (5, 29)  # per village, uniform: ~17 on average, ~500,000 rows for 30,000 villages
-CORPUS_VERSION = 3  # bump when the generated files change, so old caches are not reused
+CORPUS_VERSION = 4  # bump when the generated files change, so old caches are not reused
 
 _SYLLABLES = (
     "东风红旗向阳新华和平胜利团结光明前进建设永丰丰收五星幸福民主联合金星石门桃园杨柳大坪小河龙潭凤凰"
@@ -87,7 +88,7 @@ def generate(root: Path, n: int, seed: int, templates: Path) -> None:
     rng = random.Random(seed)
     (root / "templates").mkdir(parents=True)
     (root / "inputs").mkdir()
-    for name in (FORM_FILE, SETTINGS_FILE, REPORT_TEMPLATE_FILE):
+    for name in (FORM_FILE, REPORT_TEMPLATE_FILE):
         shutil.copyfile(templates / name, root / "templates" / name)
     spec = load_formspec(templates / FORM_FILE)
     villages = synth_roster(n, rng)
@@ -126,6 +127,9 @@ def write_roster(spec: FormSpec, villages: list[tuple[str, str]], path: Path) ->
     for r, (township, village) in enumerate(villages, start=1):
         ws.write_string(r, 0, township)
         ws.write_string(r, 1, village)
+    settings = book.add_worksheet("设置")  # the project's own 县名, 活动名称, …
+    for r, (label, value) in enumerate(settings_rows(load_settings(ROOT / "templates")).items()):
+        settings.write_row(r, 0, (label, "" if value is None else str(value)))
     book.close()
 
 

@@ -57,7 +57,7 @@ def run(
     watch.lap("read")
     latest, superseded = pick_latest(intake.submissions)
     counted = [s for s in latest if s.accepted]
-    period = options.as_of or default_period(counted) or default_period(intake.submissions)
+    period = options.as_of or settings.as_of or default_period(counted) or default_period(intake.submissions)
     dropped = {f.file for f in superseded}
     extra = [*superseded, *(period_findings(counted, period, spec) if period else [])]
     findings = _all_findings(intake, dropped, extra)
@@ -86,7 +86,8 @@ def run(
         else:
             day = report_date or date.today()
             result = _write_outputs(result, counted, to_correct, roster, spec, settings, options, day, watch)
-    return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
+    notices = (*settings.notices, *result.notices)  # settings.toml still in use, or no longer read
+    return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings, notices=notices)
 
 
 # What writing the outputs imports (pandas alone takes ~0.5 s): loaded while the workers read,

@@ -35,6 +35,7 @@ from openpyxl import Workbook  # noqa: E402
 from county_report.forms import build_form, form_layout, form_title, prefilled_name, save_workbook  # noqa: E402
 from county_report.formspec import Field, FormSpec, load_formspec  # noqa: E402
 from county_report.settings import load_settings  # noqa: E402
+from county_report.settings_sheet import write_settings_sheet  # noqa: E402
 
 SEED = 20261120
 AS_OF = date(2026, 11, 20)
@@ -42,6 +43,13 @@ REPORTING_SHARE = 0.85
 MISSPELT = ("城关镇", "东风村", "东凤村")  # township, roster name, what the village typed
 ALIAS_HEADER = "别名"
 ALIASED = {("城关镇", "东风村"): "东风村委会、东风村民委员会"}
+# The demo county's 设置 sheet in 名册.xlsx (统计截止日期 left blank: the most common date is used).
+DEMO_SETTINGS = {
+    "县名": "示例县",
+    "活动名称": "大走访",
+    "发文单位": "中共示例县委办公室",
+    "活动期间": "2026年9月至11月",
+}
 
 
 @dataclass
@@ -84,6 +92,7 @@ def write_roster(spec: FormSpec, rows: list[tuple[str, str, str]], path: Path) -
     for letter, width in zip("ABC", (16, 16, 30), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    write_settings_sheet(wb, DEMO_SETTINGS)
     wb.properties.creator = "报表助手"
     return save_workbook(wb, path)
 
