@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -210,9 +211,14 @@ def test_an_unexpected_error_is_shown_then_raised_for_xlwings(tmp_path):
 
 
 def _launcher_env() -> dict[str, str]:
-    """The environment of a CI job: no display, no terminal; keep what finds python."""
+    """A CI job's environment: no display, no terminal, and this test's Python first on PATH.
+
+    Whatever its virtual environment is called, the launcher runs in it as it is: nothing is
+    created or installed in the project folder.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    return env | {"PYTHONDONTWRITEBYTECODE": "1"}
+    path = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env | {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path}
 
 
 def _launch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -292,6 +298,7 @@ def test_bat_launcher_switches_to_utf8_before_any_chinese_and_keeps_the_exit_cod
     assert (
         'pushd "%~dp0"' in lines and 'set "PYTHONUTF8=1"' in lines and 'set "PYTHONIOENCODING=utf-8"' in lines
     )
-    assert "%PY% run_report.py %*" in lines
-    assert lines.index('set "CODE=%ERRORLEVEL%"') == lines.index("%PY% run_report.py %*") + 1
+    assert "call scripts\\find_python.bat" in lines
+    assert "%PY% scripts\\bootstrap.py run %*" in lines
+    assert lines.index('set "CODE=%ERRORLEVEL%"') == lines.index("%PY% scripts\\bootstrap.py run %*") + 1
     assert "if not defined CI (" in lines and lines[-2] == "exit /b %CODE%"
