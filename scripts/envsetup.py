@@ -52,7 +52,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([sys.executable, str(ROOT / "run_report.py"), *rest])
     if command == "test":
         return subprocess.call([sys.executable, "-m", "pytest", *rest], cwd=ROOT)
-    say(f"安装完成（{sys.prefix}）。以后双击 生成报告.bat（统信UOS、麒麟上为 生成报告.sh）即可运行。")
+    launcher = "生成报告.bat" if os.name == "nt" else "生成报告.sh"
+    say(f"安装完成（{sys.prefix}）。以后双击 {launcher} 即可运行。")
     return 0
 
 
@@ -267,7 +268,7 @@ def configure_excel_button(python: Path, home: Path | None = None) -> None:
     macros/xlwings.conf serves the workbook in macros/ (and renamed copies beside it); the user's
     ~/.xlwings/xlwings.conf serves copies elsewhere (the desktop), with macros/ on their path.
     """
-    values = {"INTERPRETER_WIN": str(python), "PYTHONPATH": str(ROOT / "macros")}
+    values = button_config(ROOT, python)
     home = home or Path(os.environ.get("USERPROFILE") or Path.home())
     for path in (ROOT / "macros" / "xlwings.conf", home / ".xlwings" / "xlwings.conf"):
         try:
@@ -275,6 +276,11 @@ def configure_excel_button(python: Path, home: Path | None = None) -> None:
                 say(f"已设置 Excel 按钮使用的 Python：{python}（{path}）")
         except (OSError, UnicodeError) as exc:
             say(f"未能写入 {path}（{exc}）：Excel 按钮可能找不到 Python，详见 README「指定 Python」。")
+
+
+def button_config(root: Path, python: Path) -> dict[str, str]:
+    """What xlwings needs to run the buttons of this project: which Python, and macros/ on its path."""
+    return {"INTERPRETER_WIN": str(python), "PYTHONPATH": str(root / "macros")}
 
 
 def update_config_file(path: Path, values: dict[str, str], encoding: str | None = None) -> bool:
