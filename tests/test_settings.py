@@ -276,3 +276,13 @@ def test_a_settings_toml_notice_reaches_the_run(county):
     (county["templates"] / "settings.toml").write_text(LEGACY_TOML, encoding="utf-8")
     options = RunOptions(county["inputs"], county["outputs"], county["templates"], check_only=True)
     assert any("仍然有效" in n for n in run(options).notices)
+
+
+def test_the_readme_names_every_setting_and_the_period_precedence():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### 换成本县") : readme.index("## 在 Excel 里一键生成")]
+    for spec in SETTING_ROWS:
+        assert spec.label in section, spec.label
+    assert "命令行的 `--as-of`（或按钮工作簿「设置」区填写的日期）优先" in section
+    assert "其次是 `名册.xlsx`「设置」工作表中的“统计截止日期”" in section
+    assert "取各村报表中填得最多的统计截止日期" in section
