@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
             return subprocess.call([str(python), str(Path(__file__).with_name("bootstrap.py")), *argv])
         index_url = _option(rest, "--index-url") if command == "install" else None
         ensure_requirements(ROOT / REQUIREMENTS[command], command, index_url)
-        if command != "test" and managed():
+        if command != "test":
             after_install()
     except SetupError as exc:
         say(str(exc))
@@ -256,8 +256,8 @@ def _option(args: list[str], name: str) -> str | None:
 
 
 def after_install() -> None:
-    """What the project's own environment needs besides packages (once; quiet when nothing changes)."""
-    if os.name == "nt":
+    """What a first run needs besides packages (each once; quiet when nothing changes)."""
+    if os.name == "nt" and managed():  # only the project's own .venv is the button's to use
         configure_excel_button(Path(sys.executable))
     convert_old_settings()
 
@@ -289,9 +289,7 @@ def update_config_file(path: Path, values: dict[str, str], encoding: str | None 
     VBA reads the file with `Input #`, in the system's ANSI code page (GBK on a Chinese Windows),
     so it is written in that code page, not UTF-8. Returns whether the file changed.
     """
-    import locale
-
-    encoding = encoding or locale.getencoding()
+    encoding = encoding or locale_encoding()
     old = path.read_bytes().decode(encoding, errors="replace") if path.is_file() else ""
     lines, wanted = [], {k.upper(): v for k, v in values.items()}
     for line in old.splitlines():
@@ -306,6 +304,13 @@ def update_config_file(path: Path, values: dict[str, str], encoding: str | None 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return True
+
+
+def locale_encoding() -> str:
+    """The system's ANSI code page on Windows (GBK on a Chinese one), even in Python's UTF-8 mode."""
+    import locale
+
+    return locale.getencoding()
 
 
 def convert_old_settings() -> None:

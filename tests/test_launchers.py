@@ -280,3 +280,35 @@ def test_the_button_config_is_written_in_the_ansi_code_page_and_keeps_other_keys
         "",
     ]
     assert not envsetup.update_config_file(conf, values, encoding="gbk")  # unchanged: not rewritten
+
+
+def test_the_button_config_goes_beside_the_workbook_and_into_the_users_folder(tmp_path, monkeypatch, capsys):
+    project, home = tmp_path / "报表助手", tmp_path / "张三"
+    (project / "macros").mkdir(parents=True)
+    monkeypatch.setattr(envsetup, "ROOT", project)
+    python = project / ".venv" / "Scripts" / "python.exe"
+    envsetup.configure_excel_button(python, home=home)
+    expected = f'"INTERPRETER_WIN","{python}"\r\n"PYTHONPATH","{project / "macros"}"\r\n'
+    for conf in (project / "macros" / "xlwings.conf", home / ".xlwings" / "xlwings.conf"):
+        assert conf.read_bytes().decode(envsetup.locale_encoding()) == expected
+    assert capsys.readouterr().err.count("已设置 Excel 按钮使用的 Python") == 2
+    envsetup.configure_excel_button(python, home=home)
+    assert capsys.readouterr().err == ""  # nothing changed, nothing said
+
+
+def test_a_first_run_moves_an_old_settings_toml_into_the_roster(tmp_path, monkeypatch, capsys):
+    from conftest import make_templates
+    from openpyxl import load_workbook
+
+    templates = make_templates(tmp_path / "templates")
+    book = load_workbook(templates / "名册.xlsx")
+    del book["设置"]
+    book.save(templates / "名册.xlsx")
+    (templates / "settings.toml").write_text(
+        '"县名" = "甲县"\n"活动名称" = "防汛"\n"发文单位" = "甲县应急管理局"\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(envsetup, "ROOT", tmp_path)
+    envsetup.convert_old_settings()
+    assert "已把 settings.toml 中的设置转入 templates/名册.xlsx 的「设置」工作表" in capsys.readouterr().err
+    assert (templates / "settings.toml.已转入名册").is_file() and not (templates / "settings.toml").exists()
+    assert "设置" in load_workbook(templates / "名册.xlsx").sheetnames
