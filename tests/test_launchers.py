@@ -24,6 +24,9 @@ LAUNCHER_FILES = (
     "scripts/bootstrap.py", "scripts/envsetup.py", "scripts/launcher_common.sh", "scripts/find_python.bat",
 )  # fmt: skip
 TOOLS = ("dirname", "readlink")  # what the .sh launchers call besides bash and python
+posix_shell = pytest.mark.skipif(
+    os.name == "nt" or not Path("/bin/bash").exists(), reason="the .sh launchers need bash"
+)
 
 
 def _load(name: str):
@@ -168,6 +171,7 @@ def test_an_unknown_command_prints_the_usage():
 
 @pytest.mark.skipif(_old_python() is None, reason="no Python older than 3.11 on this machine")
 @pytest.mark.parametrize("script", ["生成报告.sh", "安装.sh"])
+@posix_shell
 def test_sh_launcher_with_only_an_old_python(tmp_path, script):
     project = _project(tmp_path)
     done = _launch(project, script, _bin(tmp_path, {"python3": _old_python()}))
@@ -176,6 +180,7 @@ def test_sh_launcher_with_only_an_old_python(tmp_path, script):
     assert not (project / ".venv").exists()
 
 
+@posix_shell
 def test_sh_launcher_without_any_python(tmp_path):
     project = _project(tmp_path)
     done = _launch(project, "生成报告.sh", _bin(tmp_path, {}))
@@ -183,6 +188,7 @@ def test_sh_launcher_without_any_python(tmp_path):
     assert done.stderr.startswith("没有找到 Python。报表助手需要 Python 3.11 或更新版本")
 
 
+@posix_shell
 def test_sh_launcher_without_python3_venv_says_which_package(tmp_path):
     # Debian ships ensurepip in python3.X-venv: without it `import ensurepip` fails, as here.
     stub = tmp_path / "no-venv"
