@@ -24,7 +24,8 @@ from xml.sax.saxutils import escape
 from county_report.definition import GROUP, UNIT, load_campaign
 from county_report.definition import Campaign as FormSpec
 from county_report.forms import build_form, form_layout, prefilled_name
-from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, SETTINGS_FILE
+from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
+from county_report.settings_sheet import settings_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +35,7 @@ EXCEL_EPOCH = date(1899, 12, 30)
 FIXED_TIME = datetime(2026, 1, 1, 8, 0, 0)  # document properties: same bytes every run
 VILLAGES_PER_TOWNSHIP = 15  # a county of ~300 villages has ~20 townships
 LEDGER_ROWS = (5, 29)  # per village, uniform: ~17 on average, ~500,000 rows for 30,000 villages
-CORPUS_VERSION = 3  # bump when the generated files change, so old caches are not reused
+CORPUS_VERSION = 4  # bump when the generated files change, so old caches are not reused
 
 _SYLLABLES = (
     "东风红旗向阳新华和平胜利团结光明前进建设永丰丰收五星幸福民主联合金星石门桃园杨柳大坪小河龙潭凤凰"
@@ -85,7 +86,7 @@ def generate(root: Path, n: int, seed: int, templates: Path) -> None:
     rng = random.Random(seed)
     (root / "templates").mkdir(parents=True)
     (root / "inputs").mkdir()
-    for name in (FORM_FILE, SETTINGS_FILE, REPORT_TEMPLATE_FILE):
+    for name in (FORM_FILE, REPORT_TEMPLATE_FILE):
         shutil.copyfile(templates / name, root / "templates" / name)
     spec = load_campaign(templates / FORM_FILE)
     villages = synth_roster(n, rng)
@@ -124,6 +125,9 @@ def write_roster(spec: FormSpec, villages: list[tuple[str, str]], path: Path) ->
     for r, (township, village) in enumerate(villages, start=1):
         ws.write_string(r, 0, township)
         ws.write_string(r, 1, village)
+    settings = book.add_worksheet("设置")  # the project's own 县名, 活动名称, …
+    for r, (label, value) in enumerate(settings_rows(load_settings(ROOT / "templates")).items()):
+        settings.write_row(r, 0, (label, "" if value is None else str(value)))
     book.close()
 
 

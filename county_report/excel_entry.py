@@ -1,12 +1,15 @@
-"""The 生成报告 button: read the 设置 area, run the same pipeline as the command line, write the outcome back.
+"""The workbook's buttons: read the 设置 area, run the same pipeline as the command line, write the outcome back.
 
-Only `main()` talks to Excel (through xlwings); everything else takes any object with
-`.range(address).value` and `.range(address).clear_contents()`, so it is tested without Excel.
+生成报告 calls `main()`, 只检查 calls `check()` (validate only, no outputs written), both through
+macros/report_button.py. Only those two talk to Excel (through xlwings); everything else takes any
+object with `.range(address).value` and `.range(address).clear_contents()`, so it is tested
+without Excel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,6 +51,7 @@ OUTCOME_ROWS = (
     "未报村（社区）",
     "汇总表",
     "工作总结",
+    "输出文件夹",
     "提示",
 )
 OUTCOME_FIRST_ROW = 13
@@ -60,6 +64,7 @@ FINDINGS_FIRST_ROW = FINDINGS_TITLE_ROW + 2  # after the column header row
 FINDINGS_LIMIT = 20
 FINDINGS_AREA = f"A{FINDINGS_FIRST_ROW}:E{FINDINGS_FIRST_ROW + FINDINGS_LIMIT - 1}"
 
+CHECK_ONLY_TEXT = "（只检查，未生成）"
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _HYPERLINK_LIMIT = 255
 _MISSING_TEXT_LIMIT = 2000  # a cell that long is already more than a clerk reads; the workbook has all
@@ -76,24 +81,35 @@ class SheetLike(Protocol):
 
 
 def main() -> None:
-    """Entry for the button (xlwings RunPython via macros/报表助手.py): run for the calling workbook."""
+    """The 生成报告 button (RunPython `import report_button; report_button.main()`): a full run."""
+    run_from_sheet(_calling_sheet())
+
+
+def check() -> None:
+    """The 只检查 button: validate the returned forms and list the findings; write no outputs."""
+    run_from_sheet(_calling_sheet(), check_only=True)
+
+
+def _calling_sheet():
     import xlwings as xw  # only available and needed inside Excel; the rest runs anywhere
 
     book = xw.Book.caller()
     names = [sheet.name for sheet in book.sheets]
-    run_from_sheet(book.sheets[MAIN_SHEET] if MAIN_SHEET in names else book.sheets[0])
+    return book.sheets[MAIN_SHEET] if MAIN_SHEET in names else book.sheets[0]
 
 
 def run_from_sheet(
     sheet: SheetLike,
     root: Path = PROJECT_ROOT,
     run: Callable[[RunOptions], RunResult] = run_pipeline,
+    check_only: bool = False,
 ) -> RunResult | None:
     """Run the pipeline with the sheet's 设置 and write the outcome (or the reason it stopped) back."""
     clear_outcome(sheet)
-    sheet.range(OUTCOME["运行状态"]).value = "正在运行，请稍候……"
+    sheet.range(OUTCOME["运行状态"]).value = "正在检查，请稍候……" if check_only else "正在运行，请稍候……"
     try:
-        result = run(read_settings_area(sheet, root))
+        options = read_settings_area(sheet, root)
+        result = run(replace(options, check_only=True) if check_only else options)
     except ConfigError as exc:
         write_failure(sheet, str(exc))
         return None
@@ -103,7 +119,7 @@ def run_from_sheet(
             sheet, f"程序出现异常（{type(exc).__name__}: {exc}），请把本工作簿和报表文件发给技术人员。"
         )
         raise
-    write_outcome(sheet, result)
+    write_outcome(sheet, result, check_only)
     return result
 
 
@@ -152,31 +168,49 @@ def write_failure(sheet: SheetLike, message: str, now: datetime | None = None) -
     sheet.range(OUTCOME["运行状态"]).value = _text(f"未完成：{message}")
 
 
-def write_outcome(sheet: SheetLike, result: RunResult) -> None:
-    """The run summary: counts, villages not reported, output paths and the first findings."""
+def write_outcome(sheet: SheetLike, result: RunResult, check_only: bool = False) -> None:
+    """The run's one summary (the console and --json print the same), with links to the outputs and
+    the first findings. The rows whose words depend on the office (应报村数 / 应报单位数) are relabelled."""
     clear_outcome(sheet)
+    summary = result.summary
+    if summary is None:  # a result built by hand (tests): summarise it as the pipeline would
+        from .summary import summarize
+
+        summary = summarize(result, "村（社区）", "村")
+    unit = summary.unit_name
     values = {
         "运行时间": _timestamp(result.started_at),
-        "运行状态": status_text(result),
-        "统计截止日期": cn_date(result.as_of) if result.as_of else "（未能确定）",
-        "读取文件数": result.files_read,
-        "采用": result.accepted,
-        "拒收": result.rejected,
-        "被取代": result.superseded,
-        "跳过": result.skipped,
-        "应报村数": result.units_expected,
-        "已报村数": result.units_reported,
+        "运行状态": check_status_text(result, unit) if check_only else status_text(result, unit),
+        "统计截止日期": cn_date(summary["period"]) if summary["period"] else "（未能确定）",
+        "读取文件数": summary["files_read"],
+        "采用": summary["accepted"],
+        "拒收": summary["rejected"],
+        "被取代": summary["superseded"],
+        "跳过": summary["skipped"],
+        "应报村数": summary["expected"],
+        "已报村数": summary["reported"],
         "未报村（社区）": _text(missing_villages_text(result.missing_units) + to_correct_text(result)),
-        "汇总表": output_link(result.workbook_path),
-        "工作总结": output_link(result.report_path),
-        "提示": _text("；".join(result.notices)),
+        "汇总表": CHECK_ONLY_TEXT if check_only else output_link(summary["workbook"]),
+        "工作总结": CHECK_ONLY_TEXT if check_only else output_link(summary["report"]),
+        "输出文件夹": CHECK_ONLY_TEXT if check_only else output_link(outputs_folder(result)),
+        "提示": _text("；".join(summary["notices"])),
     }
+    labels = {"应报村数": f"应报{summary.unit_short}数", "已报村数": f"已报{summary.unit_short}数"}
+    labels["未报村（社区）"] = f"未报{unit}"
     for label, value in values.items():
         sheet.range(OUTCOME[label]).value = value
+        if label in labels:  # column A beside it: the office's own noun
+            sheet.range("A" + OUTCOME[label][1:]).value = labels[label]
     shown = first_findings(result.findings)
     sheet.range(FINDINGS_SUMMARY_CELL).value = findings_summary(result.findings, len(shown))
     if shown:
         sheet.range(f"A{FINDINGS_FIRST_ROW}").value = [_finding_row(f) for f in shown]
+
+
+def outputs_folder(result: RunResult) -> Path | None:
+    """The folder the run wrote into (the clerk opens it to copy or print the files)."""
+    written = result.workbook_path or result.report_path
+    return Path(written).parent if written else None
 
 
 def output_link(path: Path | None) -> str:
@@ -189,15 +223,29 @@ def output_link(path: Path | None) -> str:
     return f'=HYPERLINK("{text}","{text}")'
 
 
-def status_text(result: RunResult) -> str:
-    """One line saying whether the report was written and whether villages must resubmit."""
+def status_text(result: RunResult, unit: str = "村（社区）") -> str:
+    """One line saying whether the report was written and whether units must resubmit."""
     if result.workbook_path is None:
         return "未生成汇总表：请查看下方「主要问题」，修改后重新运行。"
     if result.rejected:
-        return f"已生成，但有 {result.rejected} 个文件被拒收：请通知相关村（社区）按下方「主要问题」修改后重新报送。"
+        return (
+            f"已生成，但有 {result.rejected} 个文件被拒收：请通知相关{unit}按下方「主要问题」修改后重新报送。"
+        )
     if result.errors:
         return "已生成，但有错误需要处理：请查看下方「主要问题」。"
     return "已生成，没有发现错误。"
+
+
+def check_status_text(result: RunResult, unit: str = "村（社区）") -> str:
+    """The 只检查 button's line: what to do about the findings; nothing was written."""
+    if result.rejected:
+        return (
+            f"检查完毕：有 {result.rejected} 个文件有错误，请通知相关{unit}按下方「主要问题」修改后重新报送。"
+            "未生成汇总表和报告。"
+        )
+    if result.errors:
+        return "检查完毕：有错误需要处理，请查看下方「主要问题」。未生成汇总表和报告。"
+    return "检查完毕：没有发现错误，可以点「生成报告」。"
 
 
 def missing_villages_text(missing: tuple[tuple[str, str], ...]) -> str:

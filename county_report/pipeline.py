@@ -58,7 +58,7 @@ def run(
     if warming is not None:
         warming.join()
     watch.lap("read")
-    chosen = select(intake.submissions, templates.roster, options.as_of)
+    chosen = select(intake.submissions, templates.roster, options.as_of, templates.settings.as_of)
     result = _result(started, intake, chosen, templates)
     has_errors = any(f.is_error for f in result.findings)
     if not options.check_only:
@@ -69,7 +69,8 @@ def run(
         else:
             day = report_date or date.today()
             result = _write_outputs(result, chosen, templates, options, day, watch)
-    result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
+    notices = (*templates.settings.notices, *result.notices)  # settings.toml still in use, or no longer read
+    result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings, notices=notices)
     unit = templates.campaign.scope.unit
     return replace(result, summary=summarize(result, unit.name, unit.short))
 

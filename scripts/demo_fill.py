@@ -19,6 +19,7 @@ from openpyxl import Workbook
 
 from county_report.definition import GROUP, UNIT, Campaign, Field
 from county_report.forms import build_form, form_layout, save_workbook
+from county_report.settings_sheet import write_settings_sheet
 
 ALIAS_HEADER = "别名"
 TYPE_HEADER = "类型"
@@ -219,8 +220,11 @@ def roster_header(spec: Campaign) -> tuple[str, ...]:
     return places + ((TYPE_HEADER,) if spec.unit_types else ()) + (ALIAS_HEADER,)
 
 
-def write_roster(spec: Campaign, rows: Sequence[Sequence[str]], path: Path) -> Path:
-    """名册.xlsx: header (see `roster_header`), then one row per unit in that column order."""
+def write_roster(
+    spec: Campaign, rows: Sequence[Sequence[str]], path: Path, settings: Mapping[str, object] | None = None
+) -> Path:
+    """名册.xlsx: header (see `roster_header`), then one row per unit in that column order; and the
+    office's 设置 sheet when `settings` (label → value) are given."""
     wb = Workbook()
     ws = wb.active
     ws.title = "名册"
@@ -232,5 +236,7 @@ def write_roster(spec: Campaign, rows: Sequence[Sequence[str]], path: Path) -> P
     for i, name in enumerate(header):
         ws.column_dimensions["ABCDE"[i]].width = widths.get(name, 16)
     ws.freeze_panes = "A2"
+    if settings is not None:
+        write_settings_sheet(wb, settings)
     wb.properties.creator = "报表助手"
     return save_workbook(wb, path)

@@ -40,6 +40,13 @@ AS_OF = date(2026, 11, 20)
 REPORTING_SHARE = 0.85
 MISSPELT = ("城关镇", "东风村", "东凤村")  # township, roster name, what the village typed
 ALIASED = {("城关镇", "东风村"): "东风村委会、东风村民委员会"}
+# The demo county's 设置 sheet in 名册.xlsx (统计截止日期 left blank: the most common date is used).
+DEMO_SETTINGS = {
+    "县名": "示例县",
+    "活动名称": "大走访",
+    "发文单位": "中共示例县委办公室",
+    "活动期间": "2026年9月至11月",
+}
 # the shipped ledger's text columns: who raised the problem, who handles it, what was done
 LEDGER_KINDS = {"person": COMPLAINANT, "unit": OFFICE, "result": RESULT}
 
@@ -151,7 +158,7 @@ def make_demo(
     title = form_title(spec, load_settings(ROOT / "templates"))
     rng = random.Random(seed)
     roster = demo_roster(rng, townships)
-    write_roster(spec, roster, roster_path)
+    write_roster(spec, roster, roster_path, DEMO_SETTINGS)
     reporting = sorted(rng.sample(range(len(roster)), round(len(roster) * REPORTING_SHARE)))
     reports = [village_report(spec, rng, roster[i][0], roster[i][1]) for i in reporting]
     misspelt = next((r for r in reports if (r.group, r.unit) == MISSPELT[:2]), None)

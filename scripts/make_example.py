@@ -60,6 +60,7 @@ from county_report.definition import AS_OF, FILLED_ON, Campaign, Field, bind, lo
 from county_report.errors import ConfigError
 from county_report.forms import form_title, prefilled_name, save_workbook
 from county_report.settings import FORM_FILE, ROSTER_FILE, load_settings
+from county_report.settings_sheet import settings_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -434,9 +435,8 @@ def make_example(folder: Path, inputs: Path | None = None, roster_path: Path | N
     campaign = bind(load_definition(templates / FORM_FILE), settings.level, settings.unit_level)
     profile = load_profile(Path(folder) / PROFILE_FILE, campaign)
     inputs = inputs or Path(folder) / "inputs"
-    write_roster(
-        campaign, [_roster_row(campaign, m) for m in profile.roster], roster_path or templates / ROSTER_FILE
-    )
+    rows = [_roster_row(campaign, m) for m in profile.roster]
+    write_roster(campaign, rows, roster_path or templates / ROSTER_FILE, settings_rows(settings))
     rng = random.Random(profile.seed)
     missing = {(m.group, m.unit) for m in map(profile.member, profile.mistakes.get("missing", ()))}
     reporting = [m for m in profile.roster if (m.group, m.unit) not in missing]

@@ -21,9 +21,12 @@ def read_submission(path: Path, campaign, roster, name: str):
 
 
 def make_templates(folder: Path, roster=SMALL_ROSTER) -> Path:
-    """The project's templates with a small roster of three villages."""
+    """The project's templates (and its 设置 sheet) with a small roster of three villages."""
+    from county_report.settings import load_settings
+    from county_report.settings_sheet import settings_rows, write_settings_sheet
+
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("form.toml", "settings.toml", "工作总结模板.docx"):
+    for name in ("form.toml", "工作总结模板.docx"):
         shutil.copy(ROOT / "templates" / name, folder / name)
     wb = Workbook()
     ws = wb.active
@@ -31,6 +34,7 @@ def make_templates(folder: Path, roster=SMALL_ROSTER) -> Path:
     ws.append(["乡镇（街道）", "村（社区）", "别名"])
     for row in roster:
         ws.append(list(row))
+    write_settings_sheet(wb, settings_rows(load_settings(ROOT / "templates")))
     wb.save(folder / "名册.xlsx")
     return folder
 

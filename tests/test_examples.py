@@ -304,7 +304,7 @@ def test_the_generator_serves_an_office_with_a_group_level(tmp_path):
     """The shipped county's definition (乡镇 between county and village) with a tiny demo.toml."""
     templates = tmp_path / "templates"
     templates.mkdir()
-    for name in ("form.toml", "settings.toml"):
+    for name in ("form.toml", "名册.xlsx"):  # the roster carries the 设置 sheet the generator reads
         (templates / name).write_bytes((ROOT / "templates" / name).read_bytes())
     (tmp_path / "demo.toml").write_text(GROUPED_DEMO, encoding="utf-8")
     written = load_script("make_example").make_example(tmp_path)

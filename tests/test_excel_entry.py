@@ -1,4 +1,4 @@
-"""The 生成报告 button without Excel (a fake sheet), and the double-click launchers."""
+"""The 生成报告 and 只检查 buttons without Excel (a fake sheet), and the double-click launchers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -163,6 +164,7 @@ def test_outcome_written_into_the_status_cells():
     workbook = str(Path("/县/outputs/汇总表.xlsx"))
     assert cell["汇总表"] == f'=HYPERLINK("{workbook}","{workbook}")'  # one click opens it
     assert _linked_path(cell["工作总结"]).name == "示例县“大走访”活动工作总结.docx"
+    assert _linked_path(cell["输出文件夹"]) == Path("/县/outputs")  # the folder opens in Explorer
     assert "有 2 个文件被拒收" in cell["运行状态"]
     rows = _findings_rows(sheet)
     assert [r[0] for r in rows] == ["村0.xlsx", "村1.xlsx", "a.xlsx"]  # errors before warnings
@@ -181,6 +183,33 @@ def test_only_the_first_findings_are_listed_and_a_rerun_clears_the_old_ones():
     assert sheet.cells[entry.OUTCOME["未报村（社区）"]] == "无（全部已报）"
     assert sheet.cells[entry.OUTCOME["工作总结"]] == "（未生成）"
     assert sheet.cells[entry.OUTCOME["运行状态"]] == "已生成，没有发现错误。"
+
+
+def test_the_check_only_button_runs_check_only_and_says_nothing_was_written(tmp_path):
+    seen = []
+
+    def checking(options):
+        seen.append(options)
+        return _result(_errors(1), workbook_path=None, report_path=None)
+
+    sheet = FakeSheet({entry.OUTCOME["汇总表"]: '=HYPERLINK("旧","旧")'})
+    assert entry.run_from_sheet(sheet, _project(tmp_path), run=checking, check_only=True) is not None
+    assert [o.check_only for o in seen] == [True]
+    cell = {label: sheet.cells.get(addr) for label, addr in entry.OUTCOME.items()}
+    assert (
+        cell["运行状态"].startswith("检查完毕：有 2 个文件有错误")
+        and "未生成汇总表和报告" in cell["运行状态"]
+    )
+    assert cell["汇总表"] == cell["工作总结"] == cell["输出文件夹"] == "（只检查，未生成）"
+    assert [r[0] for r in _findings_rows(sheet)] == ["村0.xlsx"]
+    entry.write_outcome(sheet, _result([], rejected=0, workbook_path=None, report_path=None), check_only=True)
+    assert sheet.cells[entry.OUTCOME["运行状态"]] == "检查完毕：没有发现错误，可以点「生成报告」。"
+
+
+def test_the_generate_button_runs_a_full_run(tmp_path):
+    seen = []
+    entry.run_from_sheet(FakeSheet(), _project(tmp_path), run=lambda o: seen.append(o) or _result())
+    assert [o.check_only for o in seen] == [False]
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text():
@@ -210,12 +239,19 @@ def test_an_unexpected_error_is_shown_then_raised_for_xlwings(tmp_path):
 
 
 def _launcher_env() -> dict[str, str]:
-    """The environment of a CI job: no display, no terminal; keep what finds python."""
+    """A CI job's environment: no display, no terminal, and this test's Python first on PATH.
+
+    Whatever its virtual environment is called, the launcher runs in it as it is: nothing is
+    created or installed in the project folder.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    return env | {"PYTHONDONTWRITEBYTECODE": "1"}
+    path = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env | {"PYTHONDONTWRITEBYTECODE": "1", "PATH": path}
 
 
 def _launch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    if os.name == "nt":
+        pytest.skip("生成报告.sh needs bash; 生成报告.bat is checked statically")
     return subprocess.run(
         ["bash", str(ROOT / "生成报告.sh"), *args],
         cwd=cwd,  # the launcher must find the project from its own location, not the caller's
@@ -277,6 +313,18 @@ def test_button_on_the_demo_inputs_shows_what_the_command_line_reports(demo_run,
     assert [r[3] for r in rows[: len(errors)]] == [f["cell"] for f in errors][: entry.FINDINGS_LIMIT]
 
 
+def test_check_only_on_the_demo_inputs_lists_the_same_findings_and_writes_nothing(demo_run, tmp_path):
+    _, summary, _ = demo_run
+    outputs = tmp_path / "结果"
+    sheet = FakeSheet({entry.OUTPUTS_CELL: str(outputs)})
+    result = entry.run_from_sheet(sheet, check_only=True)
+    assert result is not None and not outputs.exists()
+    assert sheet.cells[entry.OUTCOME["拒收"]] == summary["拒收"]
+    assert sheet.cells[entry.OUTCOME["运行状态"]].startswith(f"检查完毕：有 {summary['拒收']} 个文件有错误")
+    errors = [f["file"] for f in summary["findings"] if f["severity"] == "错误"]
+    assert [r[0] for r in _findings_rows(sheet)[: len(errors)]] == errors
+
+
 def test_sh_launcher_passes_the_exit_code_of_the_run(tmp_path):
     result = _launch("--as-of", "不是日期", cwd=tmp_path)
     assert result.returncode == 2
@@ -292,6 +340,7 @@ def test_bat_launcher_switches_to_utf8_before_any_chinese_and_keeps_the_exit_cod
     assert (
         'pushd "%~dp0"' in lines and 'set "PYTHONUTF8=1"' in lines and 'set "PYTHONIOENCODING=utf-8"' in lines
     )
-    assert "%PY% run_report.py %*" in lines
-    assert lines.index('set "CODE=%ERRORLEVEL%"') == lines.index("%PY% run_report.py %*") + 1
+    assert "call scripts\\find_python.bat" in lines
+    assert "%PY% scripts\\bootstrap.py run %*" in lines
+    assert lines.index('set "CODE=%ERRORLEVEL%"') == lines.index("%PY% scripts\\bootstrap.py run %*") + 1
     assert "if not defined CI (" in lines and lines[-2] == "exit /b %CODE%"

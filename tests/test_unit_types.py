@@ -68,7 +68,9 @@ def test_a_metric_that_does_not_apply_is_blank_in_the_unit_rows_and_counts_nothi
     for m in COUNTY_ONLY:
         assert pd.isna(agg.units.set_index("_unit").loc["市教育局", m.key]), m.label
         assert rows.loc["市教育局", m.key] is None, m.label  # blank, not 0: it does not apply
-        assert rows.loc["东湖区", m.key] is None, m.label  # applies, but 东湖区 has not reported: unknown, not 0
+        assert rows.loc["东湖区", m.key] is None, (
+            m.label
+        )  # applies, but 东湖区 has not reported: unknown, not 0
         assert agg.body[m.key] == 7
     assert agg.body["cadres"] == 7 + 3 and rows.loc["市教育局", "cadres"] == 3
 
