@@ -103,17 +103,20 @@ def _resolve_place(
         return None
     match = roster.resolve(typed_group, typed_unit)
     if group_field and not match.group:
-        hint = f"是否应为「{match.group_suggestion}」？" if match.group_suggestion else "请核对名册。"
-        out.add("unknown-township", raw.fields[group_field.key], group_field.label, suggestion=hint)
+        suggestion = match.group_suggestion
+        out.add("unknown-township", raw.fields[group_field.key], group_field.label, suggestion=suggestion)
         return None
     if group_field:
         header[group_field.key] = match.group
     if not typed_unit:
         return None
     if not match.unit:
-        hint = f"是否应为「{match.unit_suggestion}」？" if match.unit_suggestion else "请核对名册。"
+        elsewhere = {}
         if match.unit_elsewhere and group_field:
-            hint = f"名册中「{typed_unit}」属于「{match.unit_elsewhere}」，请核对{group_field.label}。"
+            said = (
+                f"名册中「{typed_unit}」属于「{match.unit_elsewhere}」，请核对{group_field.label}后重新报送。"
+            )
+            elsewhere = {"action": said}
         where = f"「{match.group}」" if match.group else ""
         out.add(
             "unknown-village",
@@ -121,7 +124,8 @@ def _resolve_place(
             unit_field.label,
             group=where,
             unit=unit_field.label,
-            suggestion=hint,
+            suggestion=match.unit_suggestion,
+            **elsewhere,
         )
         return None
     header[unit_field.key] = match.unit

@@ -204,12 +204,13 @@ def type_sheet(agg: Aggregate) -> Sheet:
 
 
 def findings_sheet(findings: Sequence[Finding]) -> Sheet:
-    """校验结果: every finding of the run; errors in red."""
-    fields = [("文件", "file"), ("工作表", "sheet"), ("单元格", "cell"), ("代码", "code")]
+    """校验结果: every finding of the run, its kind by Chinese name (the code is in --json); errors in red."""
+    fields = [("文件", "file"), ("工作表", "sheet"), ("单元格", "cell")]
     columns = [Column("序号", "int", list(range(1, len(findings) + 1)))]
     columns += [Column(header, "text", [getattr(f, key) for f in findings]) for header, key in fields]
     columns += [
         Column("级别", "text", [f.severity.value for f in findings]),
+        Column("类型", "text", [f.title for f in findings]),
         Column("说明", "long", [f.message for f in findings]),
         Column("标签", "text", [f.label for f in findings]),
         Column("值", "text", [f.value for f in findings]),

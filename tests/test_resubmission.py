@@ -61,7 +61,7 @@ def test_a_village_typed_under_the_wrong_township_is_told_where_it_belongs(tmp_p
     assert f["code"] == "unknown-village"
     assert (
         f["message"]
-        == "「柳树村」不在名册中「城关镇」的村（社区）里。名册中「柳树村」属于「河西乡」，请核对乡镇（街道）。"
+        == "「柳树村」不在名册中「城关镇」的村（社区）里。名册中「柳树村」属于「河西乡」，请核对乡镇（街道）后重新报送。"
     )
 
 

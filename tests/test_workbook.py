@@ -142,10 +142,10 @@ def test_category_sheet_has_total_row_and_column(book):
 
 def test_findings_sheet_lists_every_finding(book):
     table = rows(book["校验结果"])
-    assert table[0] == ["序号", "文件", "工作表", "单元格", "代码", "级别", "说明", "标签", "值"]
+    assert table[0] == ["序号", "文件", "工作表", "单元格", "级别", "类型", "说明", "标签", "值"]
     assert [r[1:6] for r in table[1:]] == [
-        ["杨家村.xlsx", "基本情况", "B9", "not-a-number", "错误"],
-        ["东风村-旧.xlsx", None, None, "superseded", "警告"],
+        ["杨家村.xlsx", "基本情况", "B9", "错误", "不是数字"],
+        ["东风村-旧.xlsx", None, None, "警告", "被新报表取代"],
     ]
     assert "已被「东风村.xlsx」取代" in table[2][6]
 
