@@ -103,7 +103,7 @@ CATALOGUE: dict[str, Kind] = {
         Kind("text-truncated", _W, "文字过长", "「{label}」超过 {reason} 个字符，已截断。{action}",
              "请精简后重新报送。"),
         # added with issue 18
-        Kind("blank-form", _E, "空白表", "这是空白表{reason}，没有填写任何数据，未计入汇总。{action}",
+        Kind("blank-form", _E, "空白表", "这是空白表{reason}，未计入汇总。{action}",
              "请填写后重新报送。"),
         Kind("unreadable-format", _E, "格式无法读取", "无法读取此格式（{reason}）。{action}",
              "请在 WPS/Excel 中另存为 .xlsx 后重新报送。"),

@@ -42,6 +42,8 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
     out.items.extend(raw.findings)
     if raw.findings:  # not the standard form: its cells mean nothing, say only that
         return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items))
+    if _unfilled(raw, campaign):
+        return _blank_form(raw, campaign, roster, out)
     header = _header(raw, campaign, out)
     place = _resolve_place(raw, campaign, roster, header, out)
     unit_type = roster.type_of(place) if place else ""
@@ -71,6 +73,24 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
         as_of=header.get(campaign.role(AS_OF).key),
         filled_on=header.get(campaign.role(FILLED_ON).key),
     )
+
+
+def _unfilled(raw: RawForm, campaign: Campaign) -> bool:
+    """Nothing typed beyond the place names: no header item, no metric, no table row."""
+    places = {f.key for f in campaign.place_fields}
+    typed = (cell for key, cell in raw.fields.items() if key not in places)
+    return not raw.ledger and not raw.highlights and all(is_blank(cell.raw) for cell in typed)
+
+
+def _blank_form(raw: RawForm, campaign: Campaign, roster: Roster, out: _Collector) -> Submission:
+    """One finding, 这是空白表, instead of one per empty cell; a pre-filled form still names its unit."""
+    scratch = _Collector(raw.file)  # the place's own findings would only repeat that it is blank
+    header = _header(raw, campaign, scratch)
+    place = _resolve_place(raw, campaign, roster, header, scratch)
+    filled = [f.label for f in campaign.place_fields if not is_blank(raw.fields[f.key].raw)]
+    said = f"：只填了{'、'.join(filled)}，其余都没有填写" if filled else "，没有填写任何内容"
+    out.add("blank-form", None, reason=said)
+    return Submission(raw.file, raw.path, raw.mtime, header, {}, (), (), tuple(out.items), place=place)
 
 
 def _header(raw: RawForm, campaign: Campaign, out: _Collector) -> dict[str, Any]:

@@ -248,3 +248,20 @@ def test_json_carries_the_structured_details_beside_the_sentence():
         "",
     )
     assert d["message"].endswith("是否应为「东风村」？请改为名册中的名称后重新报送。")
+
+
+def test_a_blank_form_is_one_finding_and_a_prefilled_one_still_names_its_unit(tmp_path):
+    from county_report.forms import write_blank_form, write_prefilled_forms
+    from county_report.settings import Settings
+
+    blank = read_submission(write_blank_form(SPEC, tmp_path / "空白.xlsx"), SPEC, ROSTER, "空白.xlsx")
+    assert [(f.code, f.severity, f.message) for f in blank.findings] == [
+        ("blank-form", Severity.ERROR, "这是空白表，没有填写任何内容，未计入汇总。请填写后重新报送。")
+    ]
+    paths = write_prefilled_forms(SPEC, ROSTER, Settings("示例县", "大走访", "县委办"), tmp_path)
+    sub = read_submission(paths[0], SPEC, ROSTER, "预填.xlsx")
+    [f] = sub.findings
+    assert f.message == (
+        "这是空白表：只填了乡镇（街道）、村（社区），其余都没有填写，未计入汇总。请填写后重新报送。"
+    )
+    assert sub.place == ("城关镇", "东风村") and not sub.accepted  # so it shows as 有误待更正
