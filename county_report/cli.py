@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(run_summary(result), ensure_ascii=False, indent=2))
         return result.exit_code
-    if not args.quiet:
+    if not args.quiet and (result.findings or result.files_read):  # an empty folder: only the notice
         print(findings_table(result.findings))
         print()
     print("\n".join(summary_lines(result, check_only)))

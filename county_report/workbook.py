@@ -92,6 +92,13 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
     return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
 
 
+def write_findings_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) -> Path:
+    """When no form was accepted: 校验结果 to hand back and 上报进度 to chase, nothing else."""
+    created = datetime.combine(agg.as_of, time(0, 0))
+    sheets = [findings_sheet(findings), progress_sheet(agg)]
+    return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
+
+
 def _place_columns(frame: pd.DataFrame, agg: Aggregate, with_type: bool = True) -> list[Column]:
     """The group (if the office has groups), the unit, and its type (if the definition has types)."""
     scope = agg.campaign.scope

@@ -200,3 +200,39 @@ def test_an_unwritable_output_folder_is_one_chinese_line(small_county, capsys):
     assert main(args(small_county)) == 2
     err = capsys.readouterr().err
     assert err.startswith("无法读写文件") and "请检查文件夹是否存在" in err and "Traceback" not in err
+
+
+def test_the_closing_summary_names_the_missing_units_and_shortens_past_a_dozen():
+    from county_report.summary import listed
+
+    names = [f"{n}村" for n in "一二三四五六七八九十甲乙丙"]
+    assert listed(names[:12]) == "、".join(names[:12])
+    assert listed(names) == "、".join(names[:12]) + "等 13 个"
+
+
+def test_check_lists_the_unit_still_missing_by_name(small_county, capsys):
+    main(["check", *args(small_county)])
+    out = capsys.readouterr().out
+    assert "未报村：河西乡柳树村。" in out and "有误待更正村：城关镇黄龙村。" in out
+
+
+def test_an_empty_folder_says_which_folder_and_no_table(tmp_path, small_county, capsys):
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    code = main(
+        [
+            "--inputs",
+            str(empty),
+            "--outputs",
+            str(tmp_path / "o"),
+            "--templates",
+            str(small_county["templates"]),
+            "--workers",
+            "0",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and "未发现问题" not in out
+    assert (
+        f"报表文件夹 {empty} 中没有任何报表文件。请把各村（社区）交回的表格放进这个文件夹后重新运行。" in out
+    )
