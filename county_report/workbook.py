@@ -76,7 +76,8 @@ class Sheet:
     name: str
     columns: tuple[Column, ...]
     styles: tuple[str, ...] = ()  # per data row: "" or a key of ROW_STYLES
-    freeze: tuple[int, int] = (1, 0)  # rows, columns; the frozen columns name the unit and print on every page
+    # rows, columns; the frozen columns name the unit and print on every page
+    freeze: tuple[int, int] = (1, 0)
 
 
 def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) -> Path:
