@@ -36,6 +36,7 @@ class PrintLayout:
     scale: int | None
     breaks: tuple[int, ...]
     repeat_columns: int
+    repeat_header: bool = True  # the first row on every page (not on a sheet of charts)
 
     @property
     def blocks(self) -> int:
@@ -88,7 +89,8 @@ def apply(ws, layout: PrintLayout, title: str, period: str) -> None:
     ws.set_paper(A4)
     ws.set_landscape()
     ws.set_margins(**MARGINS)
-    ws.repeat_rows(0)
+    if layout.repeat_header:
+        ws.repeat_rows(0)
     if layout.repeat_columns:
         ws.repeat_columns(0, layout.repeat_columns - 1)
     if layout.scale is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from . import printing
+from . import charts, printing
 from .aggregate import (
     EXPECTED,
     FILE,
@@ -84,6 +84,7 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
     """Write 汇总表.xlsx atomically; returns the path written (a new name if the target was locked)."""
     sheets = [
         summary_sheet(agg),
+        charts.overview(agg),
         unit_sheet(agg),
         progress_sheet(agg),
         ledger_sheet(agg),
@@ -241,20 +242,24 @@ def _values(series: pd.Series) -> list:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
-def write_sheets(path: Path, sheets: Sequence[Sheet], created: datetime) -> None:
-    """Write `sheets` as one workbook at `path` (not atomically): xlsxwriter lays out, sheetxml fills cells."""
+def write_sheets(path: Path, sheets: Sequence[Sheet | charts.ChartSheet], created: datetime) -> None:
+    """Write `sheets` as one workbook at `path` (not atomically): xlsxwriter lays out, sheetxml fills
+    cells; a chart sheet (its few cells and its charts) is written by xlsxwriter alone."""
     package = io.BytesIO()
     book = xlsxwriter.Workbook(package, BOOK_OPTIONS)
     book.set_properties({"title": "汇总表", "created": created})
     formats = _Formats(book)
-    laid_out = []
-    for sheet in sheets:
+    laid_out, period = {}, f"统计截止日期：{cn_date(created)}"
+    for i, sheet in enumerate(sheets, 1):
+        if isinstance(sheet, charts.ChartSheet):
+            charts.draw_sheet(book, sheet, period)
+            continue
         ws = book.add_worksheet(sheet.name)
-        _set_print(ws, sheet, f"统计截止日期：{cn_date(created)}")
-        laid_out.append((sheet, _lay_out(ws, sheet, formats)))
+        _set_print(ws, sheet, period)
+        laid_out[f"xl/worksheets/sheet{i}.xml"] = (sheet, _lay_out(ws, sheet, formats))
     book.close()  # gives every Format used its xf index
-    grids = {f"xl/worksheets/sheet{i}.xml": _grid(s, f, formats) for i, (s, f) in enumerate(laid_out, 1)}
-    repack(package.getvalue(), path, grids)
+    grids = {part: _grid(s, f, formats) for part, (s, f) in laid_out.items()}
+    repack(charts.with_east_asian_fonts(package.getvalue()), path, grids)
 
 
 def _set_print(ws, sheet: Sheet, period: str) -> None:

@@ -129,3 +129,11 @@ def test_no_printed_text_is_smaller_than_8_pt(printed):
     eleven_points = min(_word_heights(yardstick))
     smallest = min(_word_heights(pdf)) / eleven_points * 11
     assert smallest >= 8, f"smallest text {smallest:.1f} pt"
+
+
+def test_the_charts_render_each_on_its_own_page_with_their_labels(printed):
+    pdf, _ = printed
+    pages = _by_sheet(_pages(pdf))["图表"]
+    assert len(pages) == 2
+    assert "各乡镇走访农户和办结率" in pages[0] and "城关镇" in pages[0] and "%" in pages[0]
+    assert "问题台账问题分类及办理状态" in pages[1] and "已解决" in pages[1] and "基础设施" in pages[1]
