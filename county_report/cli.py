@@ -10,7 +10,7 @@ import json
 import re
 import sys
 import traceback
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .errors import ConfigError
@@ -167,6 +167,9 @@ def _forms(args: argparse.Namespace) -> int:
 
     loaded = load_templates(args.templates)
     folder = args.outputs / FORMS_FOLDER
+    previous = _set_aside(folder)
+    if previous is not None:
+        print(f"上次生成的下发标准表已移到：{previous}（没有删除；确认不再需要后可自行删除）")
     folder.mkdir(parents=True, exist_ok=True)
     try:
         blank, *prefilled = write_forms(loaded.campaign, loaded.roster, loaded.settings, folder)
@@ -177,6 +180,20 @@ def _forms(args: argparse.Namespace) -> int:
     print(f"已生成空白标准表：{blank}")
     print(f"已生成各{loaded.campaign.scope.unit.name}预填标准表 {len(prefilled)} 份，位于：{folder}")
     return EXIT_OK
+
+
+def _set_aside(folder: Path) -> Path | None:
+    """Move a previous set of forms out of the way (下发标准表（旧，20261120-093000）), never delete it:
+    forms of another county or period must not be sent out with the new ones."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    stamp = datetime.fromtimestamp(folder.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    target = folder.with_name(f"{folder.name}（旧，{stamp}）")
+    n = 2
+    while target.exists():
+        target, n = folder.with_name(f"{folder.name}（旧，{stamp}，{n}）"), n + 1
+    folder.rename(target)
+    return target
 
 
 def _utf8_console() -> None:

@@ -236,3 +236,25 @@ def test_an_empty_folder_says_which_folder_and_no_table(tmp_path, small_county, 
     assert (
         f"报表文件夹 {empty} 中没有任何报表文件。请把各村（社区）交回的表格放进这个文件夹后重新运行。" in out
     )
+
+
+def test_forms_moves_the_previous_set_aside_with_a_notice_and_never_deletes_it(
+    tmp_path, small_county, capsys
+):
+    argv = ["forms", "--outputs", str(tmp_path), "--templates", str(small_county["templates"])]
+    assert main(argv) == 0
+    old = tmp_path / "下发标准表"
+    (old / "别县-旧村.xlsx").write_bytes(b"from another county")
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    [aside] = [p for p in tmp_path.iterdir() if p.name.startswith("下发标准表（旧，")]
+    assert f"上次生成的下发标准表已移到：{aside}" in out
+    assert (aside / "别县-旧村.xlsx").read_bytes() == b"from another county"
+    assert not (old / "别县-旧村.xlsx").exists()
+    assert sorted(p.name for p in old.iterdir()) == [
+        "城关镇-东风村.xlsx",
+        "城关镇-黄龙村.xlsx",
+        "标准表（空白）.xlsx",
+        "河西乡-柳树村.xlsx",
+    ]
