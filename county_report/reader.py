@@ -85,8 +85,6 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
 
     `data`: the file's bytes as the guard checked them (zip formats); read from `path` if empty.
     """
-    from python_calamine import CalamineWorkbook
-
     path = Path(path)
     mtime = path.stat().st_mtime
     ods_merged = (
@@ -94,24 +92,7 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
         if path.suffix.lower() == ".ods"
         else {}
     )
-    opened = (
-        CalamineWorkbook.from_filelike(io.BytesIO(data)) if data else CalamineWorkbook.from_path(str(path))
-    )
-    with opened as book:
-        names = {normalize_name(n): n for n in book.sheet_names}
-
-        def grid(wanted: str) -> _Grid | None:
-            name = names.get(normalize_name(wanted))
-            if name is None:
-                return None
-            sheet = book.get_sheet_by_name(name)
-            try:
-                merged = sheet.merged_cell_ranges
-            except Exception:  # noqa: BLE001 - merges are a nicety; .ods/.xls may not report them
-                merged = None
-            return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
-
-        basic, ledger, highlights = (grid(s) for s in campaign.sheets)
+    basic, ledger, highlights = _grids(path, data, campaign, ods_merged)
     absent = [s for s, g in zip(campaign.sheets, (basic, ledger, highlights), strict=True) if g is None]
     problems = [f"缺少工作表「{'」「'.join(absent)}」"] if absent else []
     fields: dict[str, Cell] = {}
@@ -127,6 +108,43 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
         finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1]
     )
     return RawForm(display_name, path, mtime, fields, ledger_rows, highlight_rows, found)
+
+
+def _grids(path: Path, data: bytes, campaign: Campaign, ods_merged: dict) -> tuple[_Grid | None, ...]:
+    """The form's sheets as grids (None where absent), read by python-calamine; an .ods it cannot
+    parse (Gnumeric's, whitespace between cells) is read by odsread instead."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        opened = (
+            CalamineWorkbook.from_filelike(io.BytesIO(data))
+            if data
+            else CalamineWorkbook.from_path(str(path))
+        )
+        with opened as book:
+            names = {normalize_name(n): n for n in book.sheet_names}
+
+            def grid(wanted: str) -> _Grid | None:
+                name = names.get(normalize_name(wanted))
+                if name is None:
+                    return None
+                sheet = book.get_sheet_by_name(name)
+                try:
+                    merged = sheet.merged_cell_ranges
+                except Exception:  # noqa: BLE001 - merges are a nicety; .ods/.xls may not report them
+                    merged = None
+                return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
+
+            return tuple(grid(s) for s in campaign.sheets)
+    except CalamineError:
+        if path.suffix.lower() != ".ods":
+            raise
+    from .odsread import ods_sheets
+
+    rows = ods_sheets(io.BytesIO(data) if data else path, campaign.sheets)
+    names = {normalize_name(n): n for n in rows}
+    found = (names.get(normalize_name(s)) for s in campaign.sheets)
+    return tuple(_Grid(n, rows[n], ods_merged.get(n)) if n else None for n in found)
 
 
 def _locate_fields(grid: _Grid, campaign: Campaign) -> tuple[dict[str, Cell], list[str]]:
