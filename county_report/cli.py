@@ -10,7 +10,7 @@ import json
 import re
 import sys
 import traceback
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .errors import ConfigError
@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(run_summary(result), ensure_ascii=False, indent=2))
         return result.exit_code
-    if not args.quiet:
+    if not args.quiet and (result.findings or result.files_read):  # an empty folder: only the notice
         print(findings_table(result.findings))
         print()
     print("\n".join(summary_lines(result, check_only)))
@@ -178,6 +178,9 @@ def _forms(args: argparse.Namespace) -> int:
 
     loaded = load_templates(args.templates)
     folder = args.outputs / FORMS_FOLDER
+    previous = _set_aside(folder)
+    if previous is not None:
+        print(f"上次生成的下发标准表已移到：{previous}（没有删除；确认不再需要后可自行删除）")
     folder.mkdir(parents=True, exist_ok=True)
     try:
         blank, *prefilled = write_forms(loaded.campaign, loaded.roster, loaded.settings, folder)
@@ -202,6 +205,20 @@ def _template(args: argparse.Namespace) -> int:
     print(f"已生成工作总结模板：{written}")
     print("用 Word 修改文字后，另存为 templates/工作总结模板.docx，下次运行即按它生成报告。")
     return EXIT_OK
+
+
+def _set_aside(folder: Path) -> Path | None:
+    """Move a previous set of forms out of the way (下发标准表（旧，20261120-093000）), never delete it:
+    forms of another county or period must not be sent out with the new ones."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    stamp = datetime.fromtimestamp(folder.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    target = folder.with_name(f"{folder.name}（旧，{stamp}）")
+    n = 2
+    while target.exists():
+        target, n = folder.with_name(f"{folder.name}（旧，{stamp}，{n}）"), n + 1
+    folder.rename(target)
+    return target
 
 
 def _utf8_console() -> None:

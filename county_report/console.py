@@ -9,6 +9,7 @@ from typing import TextIO
 from .cnformat import cn_date, display_width
 from .findings import Finding
 from .model import RunResult
+from .summary import listed
 
 MAX_ROWS_SHOWN = 200  # the full list is always in 校验结果; the console shows the first ones
 COLUMNS = (("文件", 28), ("工作表", 8), ("单元格", 6), ("级别", 4), ("说明", 0))
@@ -48,6 +49,9 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         f"已报{summary.unit_name}{summary['reported']} 个 / 应报 {summary['expected']} 个，"
         f"未报 {len(summary['missing'])} 个" + _to_correct(summary["to_correct"]) + "。",
     ]
+    for key in ("missing", "to_correct") if summary["files_read"] else ():  # an empty folder: everyone
+        if summary[key]:
+            lines.append(f"{summary.label(key)}：{listed(summary[key])}。")
     if summary["period"]:
         lines.append(f"统计截止日期：{cn_date(summary['period'])}")
     lines += list(summary["notices"])

@@ -18,104 +18,122 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Kind:
+    """One kind of finding. `title` is its Chinese name (the 校验结果 sheet's 类型 column).
+
+    Every message ends with what to do: `action` fills the template's {action}, or `suggested`
+    does when the finding carries a suggestion (the name meant, the number to type).
+    """
+
     code: str
     severity: Severity
+    title: str
     template: str
+    action: str = ""
+    suggested: str = ""
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+RESUBMIT = "请在 Excel 中另存为 .xlsx 后重新报送。"
+USE_FORM = "请用标准表重新填报。"
 
 CATALOGUE: dict[str, Kind] = {
     k.code: k
     for k in [
         # the file as a whole
-        Kind("file-corrupt", _E, "文件已损坏，无法打开（{reason}）。请在 Excel 中另存为 .xlsx 后重新报送。"),
-        Kind("file-encrypted", _E, "文件已加密（设有打开密码），无法读取。请取消密码后重新报送。"),
-        Kind("file-too-large", _E, "文件异常：{reason}，远超标准表的正常大小，已拒收。请用标准表重新填报。"),
-        Kind("xml-unsafe", _E, "文件内部含有不安全的内容（{reason}），已拒收。请用标准表重新填报。"),
-        Kind(
-            "sheet-too-large",
-            _E,
-            "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。请用标准表重新填报。",
-        ),
-        Kind("wrong-file-type", _E, "文件类型为 {value}，不是 Excel 标准表。{advice}"),
-        Kind("not-standard-form", _E, "不是标准表：{reason}。请使用县里下发的标准表填报。"),
-        Kind(
-            "reader-crashed",
-            _E,
-            "读取该文件时程序异常退出（{reason}），已跳过。请在 Excel 中另存为 .xlsx 后重新报送。",
-        ),
-        Kind(
-            "reader-timeout",
-            _E,
-            "读取该文件超过 {reason} 秒仍未完成，已跳过。请在 Excel 中另存为 .xlsx 后重新报送。",
-        ),
-        Kind("skipped-file", _I, "{reason}，已跳过。"),
-        Kind(
-            "superseded",
-            _W,
-            "{place}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",
-        ),
+        Kind("file-corrupt", _E, "文件已损坏", "文件已损坏，无法打开（{reason}）。{action}", RESUBMIT),
+        Kind("file-encrypted", _E, "文件已加密", "文件已加密（设有打开密码），无法读取。{action}",
+             "请取消密码后重新报送。"),
+        Kind("file-too-large", _E, "文件过大", "文件异常：{reason}，远超标准表的正常大小，已拒收。{action}",
+             USE_FORM),
+        Kind("xml-unsafe", _E, "内容不安全", "文件内部含有不安全的内容（{reason}），已拒收。{action}", USE_FORM),
+        Kind("sheet-too-large", _E, "工作表范围异常",
+             "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。{action}", USE_FORM),
+        Kind("wrong-file-type", _E, "文件类型不对", "文件类型为 {value}，不是 Excel 标准表。{advice}"),
+        Kind("not-standard-form", _E, "不是标准表", "不是标准表：{reason}。{action}",
+             "请使用下发的标准表填报。"),
+        Kind("reader-crashed", _E, "读取异常",
+             "读取该文件时程序异常退出（{reason}），已跳过。{action}", RESUBMIT),
+        Kind("reader-timeout", _E, "读取超时",
+             "读取该文件超过 {reason} 秒仍未完成，已跳过。{action}", RESUBMIT),
+        Kind("skipped-file", _I, "已跳过", "{reason}，已跳过。{action}", "无需处理。"),
+        Kind("superseded", _W, "被新报表取代",
+             "{place}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。{action}",
+             "无需处理；如应以本文件为准，请把「{reason}」移出报表文件夹后重新运行。"),
         # header fields
-        Kind("missing-field", _E, "必填项「{label}」未填写。"),
-        Kind("unknown-township", _E, "{label}「{value}」不在名册中。{suggestion}"),
-        Kind("unknown-village", _E, "「{value}」不在名册中{group}的{unit}里。{suggestion}"),
-        Kind(
-            "bad-date", _E, "「{label}」的值「{value}」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。"
-        ),
-        Kind("as-of-mismatch", _W, "统计截止日期为 {value}，与本次汇总的统计截止日期 {reason} 不一致。"),
+        Kind("missing-field", _E, "必填项未填", "必填项「{label}」未填写。{action}", "请补填后重新报送。"),
+        Kind("unknown-township", _E, "所属上级不在名册", "{label}「{value}」不在名册中。{action}",
+             "请按名册中的名称填写后重新报送；如确为名册漏列，请先补入名册。",
+             "是否应为「{suggestion}」？请改为名册中的名称后重新报送。"),
+        Kind("unknown-village", _E, "单位名称不在名册", "「{value}」不在名册中{group}的{unit}里。{action}",
+             "请按名册中的名称填写后重新报送；如确为名册漏列，请先补入名册。",
+             "是否应为「{suggestion}」？请改为名册中的名称后重新报送。"),
+        Kind("bad-date", _E, "日期无效", "「{label}」的值「{value}」不是有效日期。{action}",
+             "请填写如 2026年11月20日 或 2026-11-20。"),
+        Kind("as-of-mismatch", _W, "统计截止日期不一致",
+             "统计截止日期为 {value}，与本次汇总的统计截止日期 {expected} 不一致。{action}",
+             "请核实是否填错日期或报错期次；如填错，请改正后重新报送。"),
         # metric fields
-        Kind("not-a-number", _E, "「{label}」的值「{value}」不是数字。"),
-        Kind("negative-number", _E, "「{label}」的值「{value}」是负数，应为 0 或正数。"),
-        Kind("not-an-integer", _E, "「{label}」的值「{value}」不是整数。"),
-        Kind("blank-metric", _W, "「{label}」未填写，按 0 计算。"),
-        Kind("blank-mean", _W, "「{label}」未填写，不计入平均数。"),
-        Kind("percent-too-large", _E, "「{label}」的值「{value}」超过 {reason}。"),
-        Kind("not-applicable", _W, "「{label}」不适用于{reason}，所填的值未计入汇总。"),
-        Kind("not-greater", _E, "「{label}」（{value}）大于{reason}，请核实。"),
+        Kind("not-a-number", _E, "不是数字", "「{label}」的值「{value}」不是数字。{action}",
+             "请只填阿拉伯数字{in_unit}，没有请填 0。", "请改为 {suggestion}{in_unit}。"),
+        Kind("negative-number", _E, "负数", "「{label}」的值「{value}」是负数，应为 0 或正数。{action}",
+             "请改为实际数量，没有请填 0。"),
+        Kind("not-an-integer", _E, "不是整数", "「{label}」的值「{value}」不是整数。{action}",
+             "请填整数{in_unit}。", "请改为整数，如 {suggestion}{in_unit}。"),
+        Kind("blank-metric", _W, "指标未填", "「{label}」未填写，按 0 计算。{action}",
+             "如实际不为 0，请补填后重新报送。"),
+        Kind("blank-mean", _W, "指标未填", "「{label}」未填写，不计入平均数。{action}",
+             "如有这项数据，请补填后重新报送。"),
+        Kind("percent-too-large", _E, "百分数过大", "「{label}」的值「{value}」超过 {reason}。{action}",
+             "请填写 0 到 100% 之间的百分数，如 95.5%，改正后重新报送。"),
+        Kind("not-applicable", _W, "不适用的指标", "「{label}」不适用于{reason}，所填的值未计入汇总。{action}",
+             "无需处理；如该单位的类型有误，请在名册中改正。"),
+        Kind("not-greater", _E, "大小关系有误", "「{label}」（{value}）大于{reason}。{action}",
+             "请核实这两项，改正后重新报送。"),
         # ledger and highlights
-        Kind("missing-category", _E, "问题台账第 {row} 行有问题描述但未填问题类别。"),
-        Kind("bad-choice", _E, "「{label}」的值「{value}」不在可选项中（可选：{reason}）。"),
-        Kind(
-            "ledger-bad-date",
-            _W,
-            "问题台账第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。",
-        ),
-        Kind(
-            "ledger-count-mismatch",
-            _W,
-            "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。",
-        ),
-        Kind(
-            "upward-edited",
-            _W,
-            "「{label}」在上报表生成后被手工改动过（现为 {value}），已按现值汇总，请与报送单位核实。",
-        ),
-        Kind(
-            "upward-other-definition",
-            _W,
-            "这份上报表按另一版活动定义生成（版本 {value}，本级为 {reason}），请核对各项指标是否一致。",
-        ),
-        Kind(
-            "lower-level-form",
-            _E,
-            "这是{label}「{value}」的报表，本级收{unit}的上报表{reason}，未计入汇总。",
-        ),
-        Kind(
-            "double-counted",
-            _E,
-            "本文件是「{value}」的报表，而{place}已报送上报表「{reason}」，同时计入会重复计算，本文件未计入汇总。",
-        ),
-        Kind("too-many-rows", _E, "工作表「{sheet}」有 {value} 行，超过上限 {reason} 行，已拒收。"),
-        Kind("text-cleaned", _W, "「{label}」中含有控制字符，已删除。"),
-        Kind("text-truncated", _W, "「{label}」超过 {reason} 个字符，已截断。"),
+        Kind("missing-category", _E, "未填问题类别", "问题台账第 {row} 行有问题描述但未填问题类别。{action}",
+             "请从下拉列表中选择问题类别后重新报送。"),
+        Kind("bad-choice", _E, "不在可选项中", "「{label}」的值「{value}」不在可选项中（可选：{reason}）。{action}",
+             "请从下拉列表中选择后重新报送。", "是否应为「{suggestion}」？请从下拉列表中选择后重新报送。"),
+        Kind("ledger-bad-date", _W, "台账日期无效",
+             "问题台账第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。{action}",
+             "请填写如 2026-11-20 的日期。"),
+        Kind("ledger-count-mismatch", _W, "台账条数不一致",
+             "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。{action}",
+             "请核对台账和「{label}」，改正后重新报送。"),
+        Kind("upward-edited", _W, "上报表被改动",
+             "「{label}」在上报表生成后被手工改动过（现为 {value}），已按现值汇总。{action}",
+             "请与报送单位核实这一项。"),
+        Kind("upward-other-definition", _W, "活动定义版本不同",
+             "这份上报表按另一版活动定义生成（版本 {value}，本级为 {reason}）。{action}",
+             "请核对各项指标的含义是否一致，必要时请报送单位按本级的标准表重新填报。"),
+        Kind("lower-level-form", _E, "下级报表报错了层级",
+             "这是{label}「{value}」的报表，本级收{unit}的上报表，未计入汇总。{action}",
+             "请转给该单位所属的上级汇总，或请其所属上级报送上报表。"),
+        Kind("double-counted", _E, "重复计算",
+             "本文件是「{value}」的报表，而{place}已报送上报表「{reason}」，同时计入会重复计算，本文件未计入汇总。{action}",
+             "无需处理；请把本文件移出报表文件夹。"),
+        Kind("too-many-rows", _E, "行数超过上限", "工作表「{sheet}」有 {value} 行，超过上限 {reason} 行，已拒收。{action}",
+             "请删去多余的行后重新报送。"),
+        Kind("text-cleaned", _W, "含控制字符", "「{label}」中含有控制字符，已删除。{action}",
+             "请核对该项内容是否完整。"),
+        Kind("text-truncated", _W, "文字过长", "「{label}」超过 {reason} 个字符，已截断。{action}",
+             "请精简后重新报送。"),
+        # added with issue 18
+        Kind("blank-form", _E, "空白表", "这是空白表{reason}，未计入汇总。{action}",
+             "请填写后重新报送。"),
+        Kind("unreadable-format", _E, "格式无法读取", "无法读取此格式（{reason}）。{action}",
+             "请在 WPS/Excel 中另存为 .xlsx 后重新报送。"),
     ]
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem found, and exactly where: file, sheet, cell, label and the value seen."""
+    """One problem found, and exactly where: file, sheet, cell, label and the value seen.
+
+    `expected` (what the cell should hold) and `suggestion` (the value meant, when it can be
+    told) are the structured details `--json` gives beside the sentence.
+    """
 
     code: str
     severity: Severity
@@ -125,14 +143,23 @@ class Finding:
     cell: str = ""
     label: str = ""
     value: str = ""
+    expected: str = ""
+    suggestion: str = ""
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    @property
+    def title(self) -> str:
+        """The kind's Chinese name, e.g. 不是数字."""
+        kind = CATALOGUE.get(self.code)
+        return kind.title if kind else self.code
+
     def as_dict(self) -> dict[str, str]:
         d = asdict(self)
         d["severity"] = self.severity.value
+        d["title"] = self.title
         return d
 
 
@@ -144,14 +171,23 @@ def finding(
     cell: str = "",
     label: str = "",
     value: object = "",
+    expected: object = "",
+    suggestion: object = "",
     **details: object,
 ) -> Finding:
-    """Build a Finding from the catalogue; `details` fill the message template."""
+    """Build a Finding from the catalogue; `details` fill the message template.
+
+    `action` in details replaces the kind's own; `measure` (the field's unit) is said as （单位：户）.
+    """
     kind = CATALOGUE[code]
-    shown = _shown(value)
-    params = {"label": label, "value": shown, "sheet": sheet, "reason": "", "suggestion": ""}
-    params |= {"group": "", "place": "", "unit": "", "advice": "", "row": "", "expected": ""}
-    params |= {k: v for k, v in details.items()}
+    shown, expected, suggestion = _shown(value), _shown(expected), _shown(suggestion)
+    params = {"label": label, "value": shown, "sheet": sheet, "reason": "", "expected": expected}
+    params |= {"group": "", "place": "", "unit": "", "advice": "", "row": "", "suggestion": suggestion}
+    params |= {k: v for k, v in details.items() if k not in ("action", "measure")}
+    measure = details.get("measure", "")
+    params["in_unit"] = f"（单位：{measure}）" if measure else ""
+    action = details.get("action") or (kind.suggested if suggestion and kind.suggested else kind.action)
+    params["action"] = str(action).format(**params)
     return Finding(
         code=code,
         severity=kind.severity,
@@ -161,6 +197,8 @@ def finding(
         cell=cell,
         label=label,
         value=shown,
+        expected=expected,
+        suggestion=suggestion,
     )
 
 

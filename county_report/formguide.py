@@ -7,7 +7,10 @@ from copy import copy
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cnformat import display_width
 from .definition import Campaign, Column, Field
+
+GUIDE_SHEET = "填表说明"
 
 _THIN = Side(style="thin", color="808080")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -20,11 +23,12 @@ _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 def guide_lines(campaign: Campaign) -> list[str]:
     """The general rules a unit needs before filling in the form."""
     scope = campaign.scope
-    sheets = "、".join(f"「{s}」" for s in campaign.sheets)
+    filled = "".join(f"「{s}」" for s in campaign.sheets)
     places = "和".join(f.label for f in campaign.place_fields)
     body = scope.body.short
     lines = [
-        f"本表共 {len(campaign.sheets)} 个工作表：{sheets}，请逐一填写，不要改动工作表名称。",
+        f"本表共 {len(campaign.sheets) + 1} 个工作表：{filled}和本「{GUIDE_SHEET}」。"
+        f"请逐一填写前 {len(campaign.sheets)} 个，不要改动工作表名称。",
         "灰色单元格是项目名称，请勿修改；在项目名称右侧紧挨着的浅黄色单元格中填写。",
         f"{body}里下发的预填表已填好并锁定{places}，如有错误请联系{body}里，不要另建表格；"
         f"使用空白表的，请按{body}里名册上的名称填写。",
@@ -69,12 +73,18 @@ def _column_row(sheet: str, c: Column) -> tuple[str, str, str, str, str, str]:
 
 
 def write_guide(ws: Worksheet, campaign: Campaign, title: str = "") -> None:
-    """Fill the 填表说明 sheet: numbered rules, then a table of every field."""
+    """Fill the 填表说明 sheet: numbered rules, then a table of every field.
+
+    Every text wraps within the printed width and its row is set tall enough for it (programs
+    other than Excel do not grow a row on opening), so no choice list is cut off on paper.
+    """
     ws["A1"] = f"{title or campaign.title}填表说明"
     ws["A1"].font = Font(bold=True, size=14)
     row = 3
     for n, line in enumerate(guide_lines(campaign), start=1):
-        ws.cell(row, 1, f"{n}. {line}")
+        ws.cell(row, 1, f"{n}. {line}").alignment = _WRAP
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_WIDTHS))
+        ws.row_dimensions[row].height = _height(f"{n}. {line}", sum(_WIDTHS))
         row += 1
     row += 1
     for col, (head, width) in enumerate(zip(_HEADS, _WIDTHS, strict=True), start=1):
@@ -85,6 +95,7 @@ def write_guide(ws: Worksheet, campaign: Campaign, title: str = "") -> None:
     body_style = None
     for values in guide_rows(campaign):
         row += 1
+        ws.row_dimensions[row].height = max(_height(v, w) for v, w in zip(values, _WIDTHS, strict=True))
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col, value)
             if body_style is None:
@@ -97,3 +108,10 @@ def write_guide(ws: Worksheet, campaign: Campaign, title: str = "") -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _height(text: str, width: float) -> float:
+    """Points for `text` wrapped in a column `width` characters wide: 15 a line, 16 for each more."""
+    per_line = (width - 1) * 0.9  # a CJK character is a little wider than two digits
+    lines = max(1, -int(-display_width(text) // per_line))
+    return 15 + 16 * (lines - 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -19,15 +20,14 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .definition import GROUP, UNIT, Campaign, Column, Field, TableSpec
-from .formguide import write_guide
+from .definition import AS_OF, GROUP, UNIT, Campaign, Column, Field, TableSpec
+from .formguide import GUIDE_SHEET, write_guide
 from .stable_xlsx import save_workbook
 
 if TYPE_CHECKING:  # annotations only: forms need names, not the roster loader
     from .roster import Roster
     from .settings import Settings
 
-GUIDE_SHEET = "填表说明"
 BLANK_FORM_NAME = "标准表（空白）.xlsx"
 PREPARED_ROWS = 500  # table rows that get dropdowns and date checks; villages rarely need more
 DATE_FORMAT = "yyyy-mm-dd"
@@ -43,6 +43,11 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _UNLOCKED = Protection(locked=False)
 _LOCKED = Protection(locked=True)
 _BAD_FILENAME = re.compile(r'[\\/:*?"<>|\s]')
+# Where a printed form is signed: under the first sheet's fields, and in the footer of each table
+# sheet (a line inside a table would stand where a village types its 21st row).
+SIGNATURE = ("填报单位（盖章）：", "负责人（签字）：", "填报人（签字）：")
+_GAP = "\u3000" * 6  # room to sign after each colon
+PAGE_POINTS = {True: 480, False: 720}  # printable height of A4, landscape / portrait, less the margins
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,11 @@ def _table_place(table: TableSpec) -> TablePlace:
     return TablePlace(table.sheet, 1, 2, MappingProxyType(cols))
 
 
-def build_form(campaign: Campaign, title: str = "", place: tuple[str, str] | None = None) -> Workbook:
-    """The standard form as an openpyxl Workbook; the unit's place filled and locked when given."""
+def build_form(
+    campaign: Campaign, title: str = "", place: tuple[str, str] | None = None, as_of: date | None = None
+) -> Workbook:
+    """The standard form as an openpyxl Workbook; the unit's place filled and locked when given,
+    and 统计截止日期 too when the office fixed it (settings)."""
     layout = form_layout(campaign)
     wb = Workbook()
     basic = wb.active
@@ -121,6 +129,8 @@ def build_form(campaign: Campaign, title: str = "", place: tuple[str, str] | Non
     if place is not None:
         for cell, name in zip(_place_cells(campaign, layout), _place_names(campaign, place), strict=True):
             _fix_value(basic, cell, name)
+    if as_of is not None:
+        _fix_value(basic, layout.fields[campaign.role(AS_OF).key].value_cell, as_of)
     _write_table(wb.create_sheet(campaign.ledger.sheet), campaign.ledger, landscape=True)
     _write_table(wb.create_sheet(campaign.highlights.sheet), campaign.highlights, landscape=False)
     for table in campaign.tables:
@@ -142,6 +152,10 @@ def _write_basic(ws: Worksheet, campaign: Campaign, layout: FormLayout, title: s
         _write_field(ws, f, layout.fields[f.key])
     for col, width in ((_LABEL_COL, 28), (_VALUE_COL, 22), (_HINT_COL, 44)):
         ws.column_dimensions[get_column_letter(col)].width = width
+    last = max(place.row for place in layout.fields.values())
+    ws.cell(last + 2, _LABEL_COL, _GAP.join(SIGNATURE) + _GAP).font = Font(size=12)
+    ws.merge_cells(start_row=last + 2, start_column=_LABEL_COL, end_row=last + 2, end_column=_HINT_COL)
+    ws.row_dimensions[last + 2].height = 36
     _protect(ws)
     _page_setup(ws, landscape=False)
 
@@ -176,7 +190,8 @@ def _protect(ws: Worksheet) -> None:
 
 
 def _write_table(ws: Worksheet, table: TableSpec, landscape: bool) -> None:
-    """Header row, unlocked input columns, dropdowns for choices and checks for dates."""
+    """Header row, unlocked input columns, dropdowns for choices and checks for dates; a printed
+    page of ruled rows, and the signature line in the footer."""
     for i, col in enumerate(table.columns, start=1):
         letter = get_column_letter(i)
         head = ws.cell(1, i, col.header)
@@ -196,7 +211,20 @@ def _write_table(ws: Worksheet, table: TableSpec, landscape: bool) -> None:
     _protect(ws)
     ws.protection.deleteRows = False
     ws.print_title_rows = "1:1"
+    _rule_rows(ws, table, landscape)
     _page_setup(ws, landscape=landscape)
+    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = (s + _GAP for s in SIGNATURE)
+
+
+def _rule_rows(ws: Worksheet, table: TableSpec, landscape: bool) -> None:
+    """Borders on as many rows as one printed page holds, so the printed form can be filled by hand."""
+    tall = any(c.role == "content" for c in table.columns)  # a narrative needs several lines
+    height = 54 if tall else 20
+    rows = min(table.max_rows, (PAGE_POINTS[landscape] - 30) // height)
+    for r in range(2, rows + 2):
+        ws.row_dimensions[r].height = height
+        for c in range(1, len(table.columns) + 1):
+            ws.cell(r, c).border = _BOX
 
 
 def _column_width(col: Column) -> float:
@@ -233,9 +261,15 @@ def prefilled_name(group: str, unit: str) -> str:
     return _BAD_FILENAME.sub("_", f"{group}-{unit}" if group else unit) + ".xlsx"
 
 
+def fixed_as_of(settings: Settings | None) -> date | None:
+    """统计截止日期 when the office's settings fix it (本期统计截止日期), else None."""
+    return getattr(settings, "as_of", None)
+
+
 def write_blank_form(campaign: Campaign, out_path: Path, settings: Settings | None = None) -> Path:
-    """Write the blank standard form (nothing filled, the place fields open)."""
-    return save_workbook(build_form(campaign, form_title(campaign, settings)), out_path)
+    """Write the blank standard form (the place fields open)."""
+    wb = build_form(campaign, form_title(campaign, settings), as_of=fixed_as_of(settings))
+    return save_workbook(wb, out_path)
 
 
 def write_prefilled_forms(
@@ -244,7 +278,7 @@ def write_prefilled_forms(
     """Write one form per roster unit with its place (乡镇, 村) filled in and locked."""
     if not roster.units:
         return []
-    wb = build_form(campaign, form_title(campaign, settings), roster.units[0])
+    wb = build_form(campaign, form_title(campaign, settings), roster.units[0], fixed_as_of(settings))
     cells = _place_cells(campaign, form_layout(campaign))
     ws = wb[campaign.basic_sheet]
     paths = []

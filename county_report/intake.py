@@ -63,10 +63,10 @@ def discover(inputs: Path) -> list[tuple[str, Path]]:
 def read_one(path: Path, display_name: str, campaign: Campaign, roster: Roster) -> Submission | Finding:
     """Screen, read and validate one file: a rejection finding, or the Submission with its findings."""
     from .guard import screen
-    from .reader import read_form
+    from .reader import read_form, sheets_read
     from .validate import validate_form
 
-    rejection, data = screen(path, display_name, campaign.sheets)
+    rejection, data = screen(path, display_name, sheets_read(campaign))
     if rejection is not None:
         return rejection
     submission = validate_form(read_form(path, campaign, display_name, data), campaign, roster)
@@ -139,6 +139,17 @@ def _without_gc(work: Callable[[], list[Outcome]]) -> list[Outcome]:
             gc.enable()
 
 
+# What python-calamine says when it does not understand how a sound file is written (as opposed
+# to data that contradicts itself, such as a missing shared string: that file is damaged).
+_FORMAT_NOT_UNDERSTOOD = (
+    "Cannot detect file format",
+    "Expecting ",
+    "Unsupported",
+    "unsupported",
+    "Unrecognized",
+)
+
+
 def _unread(outcome: Outcome) -> Finding:
     if isinstance(outcome.value, Finding):
         return outcome.value
@@ -147,5 +158,9 @@ def _unread(outcome: Outcome) -> Finding:
         return finding("reader-timeout", file=name, reason=outcome.detail)
     if outcome.failure == "crashed":
         return finding("reader-crashed", file=name, reason=outcome.detail)
-    # the reader's own words are technical English: they go to the 值 column, not the message
+    # The reader's own words are technical English: they go to the 值 column, not the message.
+    if any(words in outcome.detail for words in _FORMAT_NOT_UNDERSTOOD):
+        # the guard found the container whole: it is the way the file is written, not damage
+        reason = "文件完好，但其写法本程序读不懂"
+        return finding("unreadable-format", file=name, reason=reason, value=outcome.detail)
     return finding("file-corrupt", file=name, reason="文件内部数据有误", value=outcome.detail)

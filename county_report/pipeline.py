@@ -28,7 +28,11 @@ WORKBOOK_NAME = "汇总表.xlsx"
 SIDECAR_FROM = 1000
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
 SYSTEM_FONTS = "系统字体"  # the settings' 字体 value that writes 仿宋/楷体/宋体 instead of the official fonts
-NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
+EMPTY_NOTICE = "报表文件夹 {folder} 中没有{what}。请把各{unit}交回的表格放进这个文件夹后重新运行。"
+NOTHING_NOTICE = (
+    "没有可以汇总的报表：读取的报表都有错误。汇总表中只有「校验结果」「上报进度」两张表，"
+    "请按「校验结果」通知各{unit}改正后重新报送；未生成工作总结。"
+)
 
 
 class _Stopwatch:
@@ -60,19 +64,38 @@ def run(
     watch.lap("read")
     chosen = select(intake.submissions, templates.roster, options.as_of, templates.settings.as_of)
     result = _result(started, intake, chosen, templates)
+    unit = templates.campaign.scope.unit
     has_errors = any(f.is_error for f in result.findings)
-    if not options.check_only:
-        if options.strict and has_errors:
-            result = replace(result, notices=(STRICT_NOTICE,))
-        elif not chosen.counted:
-            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
-        else:
-            day = report_date or date.today()
-            result = _write_outputs(result, chosen, templates, options, day, watch)
+    if not intake.files_read:
+        what = "报表文件（只有跳过的临时或隐藏文件）" if intake.skipped else "任何报表文件"
+        notice = EMPTY_NOTICE.format(folder=options.inputs, what=what, unit=unit.name)
+        result, has_errors = replace(result, notices=(notice,)), True
+    elif not options.check_only:
+        day = report_date or date.today()
+        result, has_errors = _written(result, has_errors, chosen, templates, options, day, watch)
     notices = (*templates.settings.notices, *result.notices)  # settings.toml still in use, or no longer read
     result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings, notices=notices)
-    unit = templates.campaign.scope.unit
     return replace(result, summary=summarize(result, unit.name, unit.short))
+
+
+def _written(
+    result: RunResult,
+    has_errors: bool,
+    chosen: Selection,
+    templates: Templates,
+    options: RunOptions,
+    day: date,
+    watch: _Stopwatch,
+) -> tuple[RunResult, bool]:
+    """What a full run writes: both outputs; only 校验结果 and 上报进度 when no form counts; nothing
+    under --strict with errors."""
+    if options.strict and has_errors:
+        return replace(result, notices=(STRICT_NOTICE,)), True
+    if not chosen.counted:
+        written = _write_findings_only(result, chosen, templates, options, day)
+        unit = templates.campaign.scope.unit.name
+        return replace(written, notices=(NOTHING_NOTICE.format(unit=unit), *written.notices)), True
+    return _write_outputs(result, chosen, templates, options, day, watch), has_errors
 
 
 def _result(started: datetime, intake: Intake, chosen: Selection, templates: Templates) -> RunResult:
@@ -181,6 +204,22 @@ def _write_outputs(
         placeholders=placeholders,
         notices=tuple(n for n in notices if n),
     )
+
+
+def _write_findings_only(
+    result: RunResult, chosen: Selection, templates: Templates, options: RunOptions, report_date: date
+) -> RunResult:
+    """No form counted: still a workbook with 校验结果 (to hand back) and 上报进度; no report."""
+    from .aggregate import aggregate
+    from .workbook import write_findings_workbook
+
+    outputs = Path(options.outputs)
+    outputs.mkdir(parents=True, exist_ok=True)
+    period = result.as_of or report_date
+    agg = aggregate((), templates.roster, templates.campaign, period, chosen.to_correct)
+    path = write_findings_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
+    renamed = _renamed(path, outputs / WORKBOOK_NAME)
+    return replace(result, workbook_path=path, notices=(renamed,) if renamed else ())
 
 
 def _renamed(written: Path, wanted: Path) -> str:

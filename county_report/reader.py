@@ -88,8 +88,6 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
 
     `data`: the file's bytes as the guard checked them (zip formats); read from `path` if empty.
     """
-    from python_calamine import CalamineWorkbook
-
     path = Path(path)
     mtime = path.stat().st_mtime
     ods_merged = (
@@ -97,26 +95,10 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
         if path.suffix.lower() == ".ods"
         else {}
     )
-    opened = (
-        CalamineWorkbook.from_filelike(io.BytesIO(data)) if data else CalamineWorkbook.from_path(str(path))
-    )
-    with opened as book:
-        names = {normalize_name(n): n for n in book.sheet_names}
-
-        def grid(wanted: str) -> _Grid | None:
-            name = names.get(normalize_name(wanted))
-            if name is None:
-                return None
-            sheet = book.get_sheet_by_name(name)
-            try:
-                merged = sheet.merged_cell_ranges
-            except Exception:  # noqa: BLE001 - merges are a nicety; .ods/.xls may not report them
-                merged = None
-            return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
-
-        basic = grid(campaign.basic_sheet)
-        grids = {t.key: grid(t.sheet) for t in campaign.all_tables}
-        extra = {name: found.rows for name in (MANIFEST_SHEET, BREAKDOWN_SHEET) if (found := grid(name))}
+    found = _grids(path, data, sheets_read(campaign), ods_merged)
+    basic = found[campaign.basic_sheet]
+    grids = {t.key: found[t.sheet] for t in campaign.all_tables}
+    extra = {name: grid.rows for name in (MANIFEST_SHEET, BREAKDOWN_SHEET) if (grid := found[name])}
     absent = [campaign.basic_sheet] if basic is None else []
     absent += [t.sheet for t in campaign.all_tables if t.required and grids[t.key] is None]
     problems = [f"缺少工作表「{'」「'.join(absent)}」"] if absent else []
@@ -129,10 +111,53 @@ def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b
     for table in campaign.all_tables:
         tables[table.key], problem = _table_rows(grids[table.key], table)
         problems += [problem] if problem else []
-    found = tuple(
+    structural = tuple(
         finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1]
     )
-    return RawForm(display_name, path, mtime, fields, tables, found, extra)
+    return RawForm(display_name, path, mtime, fields, tables, structural, extra)
+
+
+def sheets_read(campaign: Campaign) -> list[str]:
+    """Every sheet the reader opens (the guard scans exactly these): the form's, and an upward
+    submission's own 上报清单 and 分组汇总 when a file has them."""
+    return [campaign.basic_sheet, *(t.sheet for t in campaign.all_tables), MANIFEST_SHEET, BREAKDOWN_SHEET]
+
+
+def _grids(path: Path, data: bytes, wanted: list[str], ods_merged: dict) -> dict[str, _Grid | None]:
+    """The wanted sheets as grids (None where absent), read by python-calamine; an .ods it cannot
+    parse (Gnumeric's, whitespace between cells) is read by odsread instead."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        opened = (
+            CalamineWorkbook.from_filelike(io.BytesIO(data))
+            if data
+            else CalamineWorkbook.from_path(str(path))
+        )
+        with opened as book:
+            names = {normalize_name(n): n for n in book.sheet_names}
+
+            def grid(wanted: str) -> _Grid | None:
+                name = names.get(normalize_name(wanted))
+                if name is None:
+                    return None
+                sheet = book.get_sheet_by_name(name)
+                try:
+                    merged = sheet.merged_cell_ranges
+                except Exception:  # noqa: BLE001 - merges are a nicety; .ods/.xls may not report them
+                    merged = None
+                return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
+
+            return {name: grid(name) for name in wanted}
+    except CalamineError:
+        if path.suffix.lower() != ".ods":
+            raise
+    from .odsread import ods_sheets
+
+    rows = ods_sheets(io.BytesIO(data) if data else path, wanted)
+    names = {normalize_name(n): n for n in rows}
+    found = {w: names.get(normalize_name(w)) for w in wanted}
+    return {w: (_Grid(n, rows[n], ods_merged.get(n)) if n else None) for w, n in found.items()}
 
 
 def _locate_fields(grid: _Grid, campaign: Campaign) -> tuple[dict[str, Cell], list[str]]:

@@ -121,7 +121,7 @@ def period_findings(submissions: Sequence[Submission], period: date, campaign: C
             cell=sub.cells.get(field.key, ""),
             label=field.label,
             value=sub.as_of.isoformat(),
-            reason=period.isoformat(),
+            expected=period.isoformat(),
         )
         for sub in submissions
         if sub.as_of and sub.as_of != period

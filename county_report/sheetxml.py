@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from itertools import repeat
 from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
@@ -36,6 +38,8 @@ _EXCEL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # Excel would decode these, 
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*</sheetData>", re.DOTALL)
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 BLANK = "/>"
+LINE_POINTS = 15  # Excel's default row height: one line of Calibri 11
+WRAPPED_LINE_POINTS = 16  # each further line: CJK fonts (Noto, 等线) need a little more than Calibri
 _EPOCH = datetime(1899, 12, 31)  # Excel's day 0 (day 1 is 1900-01-01)
 NUMBER = (numbers.Real, Decimal)  # numbers.Real includes numpy's; bool is an int, shown as 1 or 0
 
@@ -50,6 +54,8 @@ class Grid:
     styles: Sequence[str]  # per data row, a key of `xf`; empty = every row ""
     header_xf: int
     xf: Mapping[str, Sequence[int]]  # row style → xf index per column
+    header_lines: int = 1  # a header row of wrapped headers is set this many lines tall
+    row_lines: Sequence[int] | None = None  # per data row, lines of wrapped text (None: all one line)
 
     @property
     def rows(self) -> int:
@@ -119,7 +125,7 @@ def sheet_data(grid: Grid, chunk: int = CHUNK_ROWS) -> Iterator[str]:
     """The `<sheetData>` element, header row first, in pieces of at most `chunk` rows."""
     header = f' s="{grid.header_xf}"' if grid.header_xf else ""
     cells = "".join(f'<c r="{xl_col_to_name(c)}1"{header}{text_cell(h)}' for c, h in enumerate(grid.header))
-    yield f'<sheetData><row r="1">{cells}</row>'
+    yield f'<sheetData><row r="1"{row_height(grid.header_lines)}>{cells}</row>'
     builders = {style: row_builder(xfs) for style, xfs in grid.xf.items()}
     memos: list[dict] = [{} for _ in grid.values]
     for start in range(0, grid.rows, chunk):
@@ -129,16 +135,28 @@ def sheet_data(grid: Grid, chunk: int = CHUNK_ROWS) -> Iterator[str]:
             for kind, column, memo in zip(grid.kinds, grid.values, memos, strict=True)
         ]
         numbers = map(str, range(start + 2, stop + 2))
+        heights = map(row_height, grid.row_lines[start:stop]) if grid.row_lines else repeat("")
         if grid.styles:
-            rows = map(operator.call, map(builders.__getitem__, grid.styles[start:stop]), numbers, *bodies)
+            rows = map(
+                operator.call, map(builders.__getitem__, grid.styles[start:stop]), numbers, heights, *bodies
+            )
         else:
-            rows = map(builders[""], numbers, *bodies)
+            rows = map(builders[""], numbers, heights, *bodies)
         yield "".join(rows)
     yield "</sheetData>"
 
 
+@cache
+def row_height(lines: int) -> str:
+    """The `<row>` attributes of a row `lines` lines tall ("" for one line: the default height)."""
+    if lines <= 1:
+        return ""
+    return f' ht="{LINE_POINTS + WRAPPED_LINE_POINTS * (lines - 1)}" customHeight="1"'
+
+
 def row_builder(xfs: Sequence[int]) -> Callable[..., str]:
-    """f(row_number, cell_1, …) → `<row r="7"><c r="A7" s="3"…</row>`, for rows whose cells have these styles.
+    """f(row_number, height, cell_1, …) → `<row r="7"><c r="A7" s="3"…</row>`, for rows whose cells
+    have these styles; `height` is row_height()'s attributes.
 
     Compiled from an f-string: about twice as fast as str.format, which re-parses its template
     for every row. The source holds only column letters and style numbers, never cell text.
@@ -148,7 +166,7 @@ def row_builder(xfs: Sequence[int]) -> Callable[..., str]:
         f'<c r="{xl_col_to_name(c)}{{r}}"' + (f' s="{int(xf)}"' if xf else "") + f"{{{name}}}"
         for c, (xf, name) in enumerate(zip(xfs, names, strict=True))
     )
-    return eval(f"lambda r, {', '.join(names)}: f'<row r=\"{{r}}\">{cells}</row>'")
+    return eval(f"lambda r, h, {', '.join(names)}: f'<row r=\"{{r}}\"{{h}}>{cells}</row>'")
 
 
 def _encode(values: list, encode: Callable[[object], str], memo: dict) -> list[str]:

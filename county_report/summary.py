@@ -3,7 +3,7 @@ each render this one summary, so their counts, lists and words always agree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,12 +33,25 @@ class RunSummary:
                 return fact.value
         raise KeyError(key)
 
+    def label(self, key: str) -> str:
+        return next(f.label for f in self.facts if f.key == key)
+
     def __iter__(self) -> Iterator[Fact]:
         return iter(self.facts)
 
     def as_json(self) -> dict[str, object]:
         """Label → value, dates and paths as text: what `--json` prints before the findings."""
         return {f.label: _plain(f.value) for f in self.facts}
+
+
+LISTED_UNITS = 12  # the closing summary names this many units, then says how many in all
+
+
+def listed(names: Sequence[str], limit: int = LISTED_UNITS) -> str:
+    """Names joined by 、; past `limit`, the first ones and 等 N 个."""
+    if len(names) <= limit:
+        return "、".join(names)
+    return "、".join(names[:limit]) + f"等 {len(names)} 个"
 
 
 def summarize(result: RunResult, unit_name: str, unit_short: str) -> RunSummary:

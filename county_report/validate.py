@@ -48,10 +48,14 @@ class _Collector:
 def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submission:
     """Turn a RawForm into a Submission carrying every finding of its file."""
     out = _Collector(raw.file)
+    lower = _lower_level(raw, campaign, out)  # a lower level's form: say that, and only that
+    if lower:
+        return _lower_form(raw, campaign, roster, out, lower)
     if raw.findings:  # not the standard form: its cells mean nothing, say only that
-        lower = _lower_level(raw, campaign, out)  # …unless it is a lower level's form: say so instead
-        out.items.extend(() if lower else raw.findings)
-        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items), lower_unit=lower)
+        out.items.extend(raw.findings)
+        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items))
+    if _unfilled(raw, campaign):
+        return _blank_form(raw, campaign, roster, out)
     header = _header(raw, campaign, out)
     place = _resolve_place(raw, campaign, roster, header, out)
     unit_type = roster.type_of(place) if place else ""
@@ -69,7 +73,6 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
             for code, field, details in check.run(metrics, ledger):
                 out.add(code, raw.fields[field.key], field.label, **details)
     out.items.extend(manifest_findings(raw, campaign))
-    lower = _lower_level(raw, campaign, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
     return Submission(
         raw.file,
@@ -103,6 +106,34 @@ def _lower_level(raw: RawForm, campaign: Campaign, out: _Collector) -> str:
     return ""
 
 
+def _lower_form(raw: RawForm, campaign: Campaign, roster: Roster, out: _Collector, lower: str) -> Submission:
+    """A lower level's form: its one finding, and the unit it names here (to tell double counting)."""
+    scratch = _Collector(raw.file)
+    place = None
+    if not raw.findings:
+        place = _resolve_place(raw, campaign, roster, _header(raw, campaign, scratch), scratch)
+    items = tuple(out.items)
+    return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), items, place=place, lower_unit=lower)
+
+
+def _unfilled(raw: RawForm, campaign: Campaign) -> bool:
+    """Nothing typed beyond the place names: no header item, no metric, no table row."""
+    places = {f.key for f in (*campaign.place_fields, *campaign.watched)}
+    typed = (cell for key, cell in raw.fields.items() if key not in places)
+    return not any(raw.tables.values()) and all(is_blank(cell.raw) for cell in typed)
+
+
+def _blank_form(raw: RawForm, campaign: Campaign, roster: Roster, out: _Collector) -> Submission:
+    """One finding, 这是空白表, instead of one per empty cell; a pre-filled form still names its unit."""
+    scratch = _Collector(raw.file)  # the place's own findings would only repeat that it is blank
+    header = _header(raw, campaign, scratch)
+    place = _resolve_place(raw, campaign, roster, header, scratch)
+    filled = [f.label for f in campaign.place_fields if not is_blank(raw.fields[f.key].raw)]
+    said = f"：只填了{'、'.join(filled)}，其余都没有填写" if filled else "，没有填写任何内容"
+    out.add("blank-form", None, reason=said)
+    return Submission(raw.file, raw.path, raw.mtime, header, {}, (), (), tuple(out.items), place=place)
+
+
 def _header(raw: RawForm, campaign: Campaign, out: _Collector) -> dict[str, Any]:
     header: dict[str, Any] = {}
     for field in campaign.header_fields:
@@ -133,17 +164,20 @@ def _resolve_place(
         return None
     match = roster.resolve(typed_group, typed_unit)
     if group_field and not match.group:
-        hint = f"是否应为「{match.group_suggestion}」？" if match.group_suggestion else "请核对名册。"
-        out.add("unknown-township", raw.fields[group_field.key], group_field.label, suggestion=hint)
+        suggestion = match.group_suggestion
+        out.add("unknown-township", raw.fields[group_field.key], group_field.label, suggestion=suggestion)
         return None
     if group_field:
         header[group_field.key] = match.group
     if not typed_unit:
         return None
     if not match.unit:
-        hint = f"是否应为「{match.unit_suggestion}」？" if match.unit_suggestion else "请核对名册。"
+        elsewhere = {}
         if match.unit_elsewhere and group_field:
-            hint = f"名册中「{typed_unit}」属于「{match.unit_elsewhere}」，请核对{group_field.label}。"
+            said = (
+                f"名册中「{typed_unit}」属于「{match.unit_elsewhere}」，请核对{group_field.label}后重新报送。"
+            )
+            elsewhere = {"action": said}
         where = f"「{match.group}」" if match.group else ""
         out.add(
             "unknown-village",
@@ -151,7 +185,8 @@ def _resolve_place(
             unit_field.label,
             group=where,
             unit=unit_field.label,
-            suggestion=hint,
+            suggestion=match.unit_suggestion,
+            **elsewhere,
         )
         return None
     header[unit_field.key] = match.unit

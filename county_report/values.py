@@ -74,6 +74,83 @@ def _is_unit(rest: str, unit: str) -> bool:
     return bool(unit) and bare == unicodedata.normalize("NFKC", unit) and rest in (bare, f"({bare})")
 
 
+# What villages type for "none" in a number cell
+_NONE_WORDS = frozenset({"无", "没有", "暂无", "空", "/", "-", "—", "——", "－", "null", "na", "n/a"})
+_CN_DIGITS = {
+    ch: n
+    for n, chars in enumerate(["零〇", "一", "二两", "三", "四", "五", "六", "七", "八", "九"])
+    for ch in chars
+}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_LARGE = {"万": 10_000, "亿": 100_000_000}
+_SCALED = re.compile(r"^(\d+(?:\.\d+)?)([十百千万亿]*)(.*)$")
+
+
+def suggest_number(raw: object, unit: str = "", integer: bool = True) -> str:
+    """The number a village most likely meant by text that is not one, in the field's unit, or "".
+
+    `无` → 0; `2万` or `2万元` in a 元 field → 20000; `20000元` in a 万元 field → 2; `三百户` → 300.
+    Nothing is guessed where the text blurs the figure (`120余`, `一千二`): "" then.
+    """
+    if not isinstance(raw, str):
+        return ""
+    s = "".join(unicodedata.normalize("NFKC", raw).split()).replace(",", "").rstrip("。.")
+    if s.lower() in _NONE_WORDS:
+        return "0"
+    field_scale, field_base = _unit_scale(unicodedata.normalize("NFKC", unit))
+    match = _SCALED.match(s)
+    if match:
+        number, prefix, rest = Decimal(match.group(1)), _multiplier(match.group(2)), match.group(3)
+    else:
+        head = re.match(r"^[零〇一二两三四五六七八九十百千万亿]+", s)
+        cn = _cn_number(head.group(0)) if head else None
+        if cn is None:
+            return ""
+        number, prefix, rest = Decimal(cn), 1, s[head.end() :]
+    rest_scale, rest_base = _unit_scale(rest.strip("()（）"))
+    if rest_base not in ("", field_base):
+        return ""
+    value = number * prefix * rest_scale / field_scale
+    if value < 0 or (integer and value != value.to_integral_value()):
+        return ""
+    return f"{value.normalize():f}"
+
+
+def _unit_scale(unit: str) -> tuple[int, str]:
+    """万元 → (10000, 元); 户 → (1, 户); "" → (1, "")."""
+    if len(unit) > 1 and unit[0] in "十百千万亿":
+        return _multiplier(unit[0]), unit[1:]
+    return 1, unit
+
+
+def _multiplier(prefix: str) -> int:
+    scale = 1
+    for ch in prefix:
+        scale *= {**_CN_SMALL, **_CN_LARGE}[ch]
+    return scale
+
+
+def _cn_number(text: str) -> int | None:
+    """三百 → 300, 十二 → 12, 一万二千 → 12000; None where colloquial and unclear (一千二)."""
+    total = section = 0
+    digit: int | None = None
+    last_unit = 1
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+            if digit == 0:
+                last_unit = 1
+        elif ch in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[ch]
+            digit, last_unit = None, _CN_SMALL[ch]
+        else:
+            total = (total + section + (digit or 0)) * _CN_LARGE[ch]
+            section, digit, last_unit = 0, None, _CN_LARGE[ch]
+    if digit is not None and last_unit > 10:
+        return None  # 一千二 means 1200 to some and 1002 to others
+    return total + section + (digit or 0)
+
+
 def parse_date(raw: object) -> date | None:
     """A date from a real date, `2026-11-20`, `2026/11/20`, `2026年11月20日`, `20261120` or a serial."""
     if isinstance(raw, datetime):

@@ -13,11 +13,13 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
+from . import charts, printing
 from .aggregate import (
     EXPECTED,
     FILE,
@@ -43,7 +45,9 @@ from .findings import Finding, Severity
 from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
 
 __all__ = ["MAX_TEXT", "NO_RATE", "clean_text", "write_sheets", "write_workbook"]
-WIDTH_SAMPLE, MIN_WIDTH, MAX_WIDTH, LONG_WIDTH = 2000, 6, 40, 60
+WIDTH_SAMPLE, MIN_WIDTH, MAX_WIDTH, LONG_WIDTH = 2000, 6, 30, 60  # text wider than MAX_WIDTH wraps
+MAX_LINES = 20  # a row taller than this (an essay in one cell) is cut on paper, never the sheet
+ONE_LINE_HEADER = 6  # display columns (CJK count 2); a longer header may wrap onto two lines
 BOOK_OPTIONS = {
     "in_memory": True,  # the package without cells is small; repack() streams the cells
     "strings_to_formulas": False,
@@ -76,14 +80,15 @@ class Sheet:
     name: str
     columns: tuple[Column, ...]
     styles: tuple[str, ...] = ()  # per data row: "" or a key of ROW_STYLES
+    # rows, columns; the frozen columns name the unit and print on every page
     freeze: tuple[int, int] = (1, 0)
-    fit_width: bool = False  # print one page wide
 
 
 def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) -> Path:
     """Write 汇总表.xlsx atomically; returns the path written (a new name if the target was locked)."""
     sheets = [
         summary_sheet(agg),
+        charts.overview(agg),
         unit_sheet(agg),
         progress_sheet(agg),
         ledger_sheet(agg),
@@ -96,6 +101,13 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
         findings_sheet(findings),
     ]
     created = datetime.combine(agg.as_of, time(0, 0))  # fixed, so equal inputs give equal bytes
+    return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
+
+
+def write_findings_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) -> Path:
+    """When no form was accepted: 校验结果 to hand back and 上报进度 to chase, nothing else."""
+    created = datetime.combine(agg.as_of, time(0, 0))
+    sheets = [findings_sheet(findings), progress_sheet(agg)]
     return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
 
 
@@ -129,7 +141,7 @@ def summary_sheet(agg: Aggregate) -> Sheet:
     columns += [
         Column(f"{item.label}排名", "int", _values(frame[rank_column(item.key)])) for item in campaign.ranking
     ]
-    return Sheet(scope.summary_sheet, tuple(columns), ("",) * len(agg.groups) + ("total",), (1, 1), True)
+    return Sheet(scope.summary_sheet, tuple(columns), ("",) * len(agg.groups) + ("total",), (1, 1))
 
 
 def unit_sheet(agg: Aggregate) -> Sheet:
@@ -159,7 +171,7 @@ def progress_sheet(agg: Aggregate) -> Sheet:
         Column("文件名", "text", _values(p[FILE])),
     ]
     styles = tuple("missing" if s in (MISSING, TO_CORRECT) else "" for s in p[STATUS].tolist())
-    return Sheet("上报进度", tuple(columns), styles, fit_width=True)
+    return Sheet("上报进度", tuple(columns), styles, (1, 3 if agg.campaign.has_groups else 2))
 
 
 def ledger_sheet(agg: Aggregate) -> Sheet:
@@ -183,7 +195,7 @@ def category_sheet(agg: Aggregate) -> Sheet:
     header = agg.campaign.ledger.by_role("category").header
     columns = [Column(header, "text", [str(i) for i in full.index])]
     columns += [Column(str(c), "int", _values(full[c])) for c in full.columns]
-    return Sheet("问题分类统计", tuple(columns), ("",) * len(table) + ("total",), (1, 1), True)
+    return Sheet("问题分类统计", tuple(columns), ("",) * len(table) + ("total",), (1, 1))
 
 
 def highlight_sheet(agg: Aggregate) -> Sheet:
@@ -219,7 +231,7 @@ def table_stats_sheet(agg: Aggregate) -> Sheet:
         stats = agg.table_stats[table.key]
         columns += [Column(f"{table.sheet}{name}", "int", stats[name].tolist()) for name in stats.columns]
     styles = ("",) * (len(names) - 1) + ("total",)
-    return Sheet(TABLE_STATS_SHEET, tuple(columns), styles, (1, 1), True)
+    return Sheet(TABLE_STATS_SHEET, tuple(columns), styles, (1, 1))
 
 
 def type_sheet(agg: Aggregate) -> Sheet:
@@ -231,7 +243,7 @@ def type_sheet(agg: Aggregate) -> Sheet:
         Column(scope.reported_header, "int", _values(t[REPORTED_COUNT])),
         *_metric_columns(t, agg),
     ]
-    return Sheet("分类型统计", tuple(columns), freeze=(1, 1), fit_width=True)
+    return Sheet("分类型统计", tuple(columns), freeze=(1, 1))
 
 
 def breakdown_sheet(agg: Aggregate) -> Sheet:
@@ -248,12 +260,13 @@ def breakdown_sheet(agg: Aggregate) -> Sheet:
 
 
 def findings_sheet(findings: Sequence[Finding]) -> Sheet:
-    """校验结果: every finding of the run; errors in red."""
-    fields = [("文件", "file"), ("工作表", "sheet"), ("单元格", "cell"), ("代码", "code")]
+    """校验结果: every finding of the run, its kind by Chinese name (the code is in --json); errors in red."""
+    fields = [("文件", "file"), ("工作表", "sheet"), ("单元格", "cell")]
     columns = [Column("序号", "int", list(range(1, len(findings) + 1)))]
     columns += [Column(header, "text", [getattr(f, key) for f in findings]) for header, key in fields]
     columns += [
         Column("级别", "text", [f.severity.value for f in findings]),
+        Column("类型", "text", [f.title for f in findings]),
         Column("说明", "long", [f.message for f in findings]),
         Column("标签", "text", [f.label for f in findings]),
         Column("值", "text", [f.value for f in findings]),
@@ -297,44 +310,53 @@ def _values(series: pd.Series) -> list:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
-def write_sheets(path: Path, sheets: Sequence[Sheet], created: datetime) -> None:
-    """Write `sheets` as one workbook at `path` (not atomically): xlsxwriter lays out, sheetxml fills cells."""
+def write_sheets(path: Path, sheets: Sequence[Sheet | charts.ChartSheet], created: datetime) -> None:
+    """Write `sheets` as one workbook at `path` (not atomically): xlsxwriter lays out, sheetxml fills
+    cells; a chart sheet (its few cells and its charts) is written by xlsxwriter alone."""
     package = io.BytesIO()
     book = xlsxwriter.Workbook(package, BOOK_OPTIONS)
     book.set_properties({"title": "汇总表", "created": created})
     formats = _Formats(book)
-    laid_out = []
-    for sheet in sheets:
+    laid_out, period = {}, f"统计截止日期：{cn_date(created)}"
+    for i, sheet in enumerate(sheets, 1):
+        if isinstance(sheet, charts.ChartSheet):
+            charts.draw_sheet(book, sheet, period)
+            continue
         ws = book.add_worksheet(sheet.name)
-        _set_print(ws, sheet, f"统计截止日期：{cn_date(created)}")
-        laid_out.append((sheet, _lay_out(ws, sheet, formats)))
+        _set_print(ws, sheet, period)
+        laid_out[f"xl/worksheets/sheet{i}.xml"] = (sheet, _lay_out(ws, sheet, formats))
     book.close()  # gives every Format used its xf index
-    grids = {f"xl/worksheets/sheet{i}.xml": _grid(s, f, formats) for i, (s, f) in enumerate(laid_out, 1)}
-    repack(package.getvalue(), path, grids)
+    grids = {part: _grid(s, f, formats) for part, (s, f) in laid_out.items()}
+    repack(charts.with_east_asian_fonts(package.getvalue()), path, grids)
 
 
 def _set_print(ws, sheet: Sheet, period: str) -> None:
-    """A4 landscape, the header row repeated on every printed page, page numbers in the footer."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.repeat_rows(0)
-    ws.set_header(f"&L{sheet.name}&R{period}")
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    if sheet.fit_width:
-        ws.fit_to_pages(1, 0)
+    """A4 landscape, text ≥ 8 pt, header row and unit-name columns on every page (printing.py)."""
+    rows = len(sheet.columns[0].values) if sheet.columns else 0
+    lines = max((_header_lines(col) for col in sheet.columns), default=1)
+    layout = printing.plan([_width(col) for col in sheet.columns], sheet.freeze[1], rows, lines)
+    printing.apply(ws, layout, sheet.name, period)
 
 
 def _lay_out(ws, sheet: Sheet, formats: _Formats) -> dict[str, list]:
     """Frozen header, widths and filter; returns each row style's cell formats, used once so they get an xf."""
     ws.freeze_panes(*sheet.freeze)
     for c, col in enumerate(sheet.columns):
-        ws.set_column(c, c, _width(col), formats.get("long", "") if col.kind == "long" else None)
+        ws.set_column(c, c, _width(col), formats.get("long", "") if _wraps(col) else None)
     rows = min(len(sheet.columns[0].values) if sheet.columns else 0, MAX_ROWS - 1)
     if rows:
         ws.autofilter(0, 0, rows, len(sheet.columns) - 1)
     # dict.fromkeys, not set: formats must be created in the same order every run (stable bytes)
     styles = dict.fromkeys(sheet.styles or ("",))
-    cell_formats = {s: [formats.get(col.kind, s, col.number_format) for col in sheet.columns] for s in styles}
+    kinds = ["long" if _wraps(col) else col.kind for col in sheet.columns]
+    top = "long" in kinds  # rows of several lines: every cell starts at the top, beside the wrapped text
+    cell_formats = {
+        s: [
+            formats.get(kind, s, top, col.number_format)
+            for kind, col in zip(kinds, sheet.columns, strict=True)
+        ]
+        for s in styles
+    }
     ws.write_blank(0, 0, None, formats.header)  # placeholders: repack() replaces all of <sheetData>
     for r, fmts in enumerate(cell_formats.values(), start=1):
         for c, fmt in enumerate(fmts):
@@ -350,6 +372,8 @@ def _grid(sheet: Sheet, cell_formats: dict[str, list], formats: _Formats) -> Gri
         values=[col.values for col in sheet.columns],
         styles=sheet.styles,
         header_xf=formats.xf_index(formats.header),
+        header_lines=max((_header_lines(col) for col in sheet.columns), default=1),
+        row_lines=_row_lines(sheet),
         xf={s: [formats.xf_index(f) for f in fmts] for s, fmts in cell_formats.items()},
     )
 
@@ -362,8 +386,8 @@ class _Formats:
         self._by_props: dict[tuple, object] = {}
         self.header = self._format(HEADER_STYLE | {"text_wrap": True})
 
-    def get(self, kind: str, style: str, number_format: str = ""):
-        props = dict(ROW_STYLES.get(style, {}))
+    def get(self, kind: str, style: str, top: bool = False, number_format: str = ""):
+        props = dict(ROW_STYLES.get(style, {})) | ({"valign": "top"} if top else {})
         if number_format or kind in NUMBER_FORMATS:
             props["num_format"] = number_format or NUMBER_FORMATS[kind]
         if kind == "rate":
@@ -389,11 +413,50 @@ class _Formats:
 
 
 def _width(col: Column) -> float:
-    """Column width in Excel units from the header and a sample of values; CJK counts double."""
+    """Column width in Excel units from a sample of values and the header; CJK counts double.
+
+    A long header (召开院坝会座谈会（场）) wraps onto two lines rather than widen a column of numbers.
+    """
     if col.kind == "long":
         return LONG_WIDTH
     shown = {"rate": lambda v: "100.0%", "date": lambda v: "2026-11-20"}
     show = shown.get(col.kind, lambda v: f"{v:,.2f}" if isinstance(v, float) else f"{v}")
     sample = {show(v) for v in col.values[:WIDTH_SAMPLE] if v is not None}
-    widest = max([display_width(s[: MAX_WIDTH * 2]) for s in sample] + [display_width(col.header) + 2])
-    return float(min(max(widest + 1, MIN_WIDTH), MAX_WIDTH))
+    header = display_width(col.header)
+    header = header + 2 if header <= ONE_LINE_HEADER else -(-header // 2) + 3
+    widest = max([display_width(s[: MAX_WIDTH * 2]) + 1 for s in sample] + [header])
+    return float(min(max(widest, MIN_WIDTH), MAX_WIDTH))
+
+
+def _wraps(col: Column) -> bool:
+    """Long text, or text some of whose values are wider than its column: wrapped, not cut off."""
+    if col.kind != "text":
+        return col.kind == "long"
+    return any(display_width(str(v)) + 1 > MAX_WIDTH for v in col.values[:WIDTH_SAMPLE] if v is not None)
+
+
+def _row_lines(sheet: Sheet) -> list[int] | None:
+    """Lines each row needs for its wrapped text, so every program shows it whole: row heights are
+    written, not left to a program's autofit (LibreOffice and WPS do not autofit on opening)."""
+    wrapped = [col for col in sheet.columns if _wraps(col)]
+    if not wrapped:
+        return None
+    per_column = [list(map(partial(_lines, _width(col)), col.values)) for col in wrapped]
+    return list(map(max, *per_column)) if len(per_column) > 1 else per_column[0]
+
+
+def _lines(width: float, value: object) -> int:
+    if value is None or value == "":
+        return 1
+    per_line = (width - 1) * 0.9  # a CJK character is a little wider than two digits
+    parts = str(value).split("\n")
+    return min(MAX_LINES, sum(-int(-_text_width(part) // per_line) or 1 for part in parts))
+
+
+def _text_width(text: str) -> int:
+    """Display columns, fast: a CJK character is 3 bytes in UTF-8 and 2 columns wide, ASCII 1 and 1."""
+    return (len(text.encode("utf-8", "replace")) + len(text)) // 2
+
+
+def _header_lines(col: Column) -> int:
+    return 1 if display_width(col.header) + 2 <= _width(col) else 2

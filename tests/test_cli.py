@@ -206,3 +206,61 @@ def test_an_unwritable_output_folder_is_one_chinese_line(small_county, capsys):
     assert main(args(small_county)) == 2
     err = capsys.readouterr().err
     assert err.startswith("无法读写文件") and "请检查文件夹是否存在" in err and "Traceback" not in err
+
+
+def test_the_closing_summary_names_the_missing_units_and_shortens_past_a_dozen():
+    from county_report.summary import listed
+
+    names = [f"{n}村" for n in "一二三四五六七八九十甲乙丙"]
+    assert listed(names[:12]) == "、".join(names[:12])
+    assert listed(names) == "、".join(names[:12]) + "等 13 个"
+
+
+def test_check_lists_the_unit_still_missing_by_name(small_county, capsys):
+    main(["check", *args(small_county)])
+    out = capsys.readouterr().out
+    assert "未报村：河西乡柳树村。" in out and "有误待更正村：城关镇黄龙村。" in out
+
+
+def test_an_empty_folder_says_which_folder_and_no_table(tmp_path, small_county, capsys):
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    code = main(
+        [
+            "--inputs",
+            str(empty),
+            "--outputs",
+            str(tmp_path / "o"),
+            "--templates",
+            str(small_county["templates"]),
+            "--workers",
+            "0",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and "未发现问题" not in out
+    assert (
+        f"报表文件夹 {empty} 中没有任何报表文件。请把各村（社区）交回的表格放进这个文件夹后重新运行。" in out
+    )
+
+
+def test_forms_moves_the_previous_set_aside_with_a_notice_and_never_deletes_it(
+    tmp_path, small_county, capsys
+):
+    argv = ["forms", "--outputs", str(tmp_path), "--templates", str(small_county["templates"])]
+    assert main(argv) == 0
+    old = tmp_path / "下发标准表"
+    (old / "别县-旧村.xlsx").write_bytes(b"from another county")
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    [aside] = [p for p in tmp_path.iterdir() if p.name.startswith("下发标准表（旧，")]
+    assert f"上次生成的下发标准表已移到：{aside}" in out
+    assert (aside / "别县-旧村.xlsx").read_bytes() == b"from another county"
+    assert not (old / "别县-旧村.xlsx").exists()
+    assert sorted(p.name for p in old.iterdir()) == [
+        "城关镇-东风村.xlsx",
+        "城关镇-黄龙村.xlsx",
+        "标准表（空白）.xlsx",
+        "河西乡-柳树村.xlsx",
+    ]

@@ -204,7 +204,7 @@ def test_too_many_ledger_rows_reject_the_file(tmp_path, small_county):
     assert (f.code, f.sheet, f.message) == (
         "too-many-rows",
         "问题台账",
-        "工作表「问题台账」有 4 行，超过上限 3 行，已拒收。",
+        "工作表「问题台账」有 4 行，超过上限 3 行，已拒收。请删去多余的行后重新报送。",
     )
     assert result.accepted == 0 and result.exit_code == 1
 
@@ -223,5 +223,9 @@ def test_a_form_for_another_period_gets_a_warning_at_its_date_cell(small_county)
     result = run(options)
     [f] = result.findings
     assert (f.code, f.file, f.sheet, f.cell) == ("as-of-mismatch", "城关镇-东风村.xlsx", "基本情况", "B8")
-    assert f.message == "统计截止日期为 2026-11-20，与本次汇总的统计截止日期 2026-11-30 不一致。"
+    assert f.message == (
+        "统计截止日期为 2026-11-20，与本次汇总的统计截止日期 2026-11-30 不一致。"
+        "请核实是否填错日期或报错期次；如填错，请改正后重新报送。"
+    )
+    assert f.expected == "2026-11-30"
     assert result.accepted == 1 and result.exit_code == 0 and result.as_of == date(2026, 11, 30)

@@ -224,3 +224,59 @@ def test_write_forms_gives_the_blank_form_and_one_per_village(tmp_path):
     blank = load_workbook(paths[0])[SPEC.basic_sheet]
     assert blank[LAYOUT.fields[VILLAGE_KEY].value_cell].value is None
     assert not blank[LAYOUT.fields[VILLAGE_KEY].value_cell].protection.locked
+
+
+def test_the_guide_counts_its_own_sheet_and_every_row_is_tall_enough_to_print_whole(blank):
+    guide = blank[GUIDE_SHEET]
+    first = guide["A3"].value
+    assert first.startswith("1. 本表共 4 个工作表：「基本情况」「问题台账」「典型事例」和本「填表说明」。")
+    assert "请逐一填写前 3 个" in first
+    choices = next(row for row in guide.iter_rows() if row[1].value == "问题类别")
+    assert choices[5].value.endswith("其他") and choices[5].alignment.wrap_text
+    assert guide.row_dimensions[choices[0].row].height >= 31  # two lines: 其他 is not cut off on paper
+
+
+def test_printed_tables_have_ruled_rows_and_every_sheet_a_signature_line(blank):
+    ledger = blank[SPEC.ledger.sheet]
+    ruled = [r for r in range(2, 60) if ledger.cell(r, 1).border.bottom.style == "thin"]
+    assert ruled == list(range(2, 2 + len(ruled))) and len(ruled) >= 15
+    assert all(ledger.cell(r, len(SPEC.ledger.columns)).border.right.style == "thin" for r in ruled)
+    for ws in (ledger, blank[SPEC.highlights.sheet]):
+        footer = (ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text)
+        assert [part.strip("\u3000") for part in footer] == [
+            "填报单位（盖章）：",
+            "负责人（签字）：",
+            "填报人（签字）：",
+        ]
+    texts = [c.value for row in blank[SPEC.basic_sheet].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("填报单位（盖章）：") and "负责人（签字）：" in t for t in texts)
+
+
+def test_a_signed_and_ruled_form_still_reads_back_without_findings(tmp_path):
+    from fixtures.make_finding_fixtures import write_form
+
+    from county_report.roster import Roster as _Roster
+
+    roster = _Roster(("城关镇",), (("城关镇", "东风村"),))
+    sub = read_submission(write_form(tmp_path / "东风村.xlsx"), SPEC, roster, "东风村.xlsx")
+    assert sub.findings == () and len(sub.ledger) == 4  # ruled blank rows and the signature are no rows
+
+
+def test_the_period_fixed_in_settings_is_prefilled_and_locked(tmp_path):
+    from datetime import date
+
+    from county_report.definition import AS_OF
+    from county_report.settings import Settings
+
+    @dataclasses.dataclass(frozen=True)
+    class WithPeriod(Settings):  # settings.toml's 统计截止日期 (issue 17) as the loader will give it
+        as_of: date | None = None
+
+    settings = WithPeriod("示例县", "大走访", "县委办", as_of=date(2026, 11, 20))
+    paths = write_forms(SPEC, SMALL_ROSTER, settings, tmp_path)
+    cell = LAYOUT.fields[SPEC.role(AS_OF).key].value_cell
+    for path in paths:
+        value = load_workbook(path)[SPEC.basic_sheet][cell]
+        assert value.value.date() == date(2026, 11, 20) and value.protection.locked
+    unset = write_blank_form(SPEC, tmp_path / "未定.xlsx", load_settings(TEMPLATES))
+    assert load_workbook(unset)[SPEC.basic_sheet][cell].value is None

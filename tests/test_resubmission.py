@@ -61,16 +61,40 @@ def test_a_village_typed_under_the_wrong_township_is_told_where_it_belongs(tmp_p
     assert f["code"] == "unknown-village"
     assert (
         f["message"]
-        == "「柳树村」不在名册中「城关镇」的村（社区）里。名册中「柳树村」属于「河西乡」，请核对乡镇（街道）。"
+        == "「柳树村」不在名册中「城关镇」的村（社区）里。名册中「柳树村」属于「河西乡」，请核对乡镇（街道）后重新报送。"
     )
 
 
-def test_nothing_to_aggregate_writes_no_report_and_says_why(tmp_path, capsys):
+def test_an_empty_folder_writes_nothing_and_names_the_folder(tmp_path, capsys):
     (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "~$东风村.xlsx").write_bytes(b"lock")
     out = run_json(tmp_path, capsys)
     assert out["退出码"] == 1 and out["汇总表"] is None and out["工作总结"] is None
-    assert out["提示"] == ["没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"]
+    assert out["提示"] == [
+        f"报表文件夹 {tmp_path / 'inputs'} 中没有报表文件（只有跳过的临时或隐藏文件）。"
+        "请把各村（社区）交回的表格放进这个文件夹后重新运行。"
+    ]
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir())
+
+
+def test_when_every_form_is_rejected_the_findings_and_progress_are_still_written(tmp_path, capsys):
+    write_form(tmp_path / "inputs" / "东风村.xlsx", metrics={"households": "三百"})
+    write_form(tmp_path / "inputs" / "乱填.xlsx", header={"village": "不存在村"})
+    out = run_json(tmp_path, capsys)
+    assert out["退出码"] == 1 and out["工作总结"] is None
+    assert out["提示"] == [
+        "没有可以汇总的报表：读取的报表都有错误。汇总表中只有「校验结果」「上报进度」两张表，"
+        "请按「校验结果」通知各村（社区）改正后重新报送；未生成工作总结。"
+    ]
+    book = openpyxl.load_workbook(out["汇总表"])
+    assert book.sheetnames == ["校验结果", "上报进度"]
+    assert [r[1] for r in book["校验结果"].iter_rows(min_row=2, values_only=True)] == [
+        "东风村.xlsx",
+        "乱填.xlsx",
+    ]
+    progress = {r[2]: r[3] for r in book["上报进度"].iter_rows(min_row=2, values_only=True)}
+    assert progress == {"东风村": "有误待更正", "黄龙村": "未报", "柳树村": "未报"}
+    assert list((tmp_path / "outputs").iterdir()) == [tmp_path / "outputs" / "汇总表.xlsx"]
 
 
 def test_the_period_comes_from_the_files_even_when_none_is_valid(tmp_path, capsys):

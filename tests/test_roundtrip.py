@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from collections import Counter
@@ -122,6 +123,7 @@ FIXTURE_FILES = (
     "roundtrip_libreoffice.xlsx",
     "roundtrip.xls",
     "roundtrip.ods",
+    "roundtrip_gnumeric.ods",  # whitespace between cells: read by odsread, calamine cannot
 )
 
 
@@ -192,3 +194,25 @@ def test_demo_inputs_hold_the_planned_mistakes_and_nothing_else():
     }
     aliased = [s for s in accepted if typed_names[s.file] != s.unit]
     assert len(aliased) == 1 and ROSTER.aliases
+
+
+def test_gnumeric_ods_is_a_file_calamine_cannot_parse_so_the_fallback_is_what_reads_it():
+    """If python-calamine learns to read it, this fails: county_report/odsread.py can then go."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    path = FIXTURES / "roundtrip_gnumeric.ods"
+    with pytest.raises(CalamineError):
+        CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    with pytest.raises(CalamineError, match="table-cell"), CalamineWorkbook.from_path(str(path)) as book:
+        book.get_sheet_by_name(book.sheet_names[0]).to_python()
+
+
+def test_a_valid_file_no_reader_understands_is_told_to_save_as_xlsx_not_called_broken():
+    from county_report.intake import _unread
+    from county_report.workers import Job, Outcome
+
+    job = Job(0, Path("奇怪格式.ods"), "奇怪格式.ods")
+    found = _unread(Outcome(job, failure="exception", detail="CalamineError: Cannot detect file format"))
+    assert found.code == "unreadable-format" and "已损坏" not in found.message
+    assert found.message.endswith("请在 WPS/Excel 中另存为 .xlsx 后重新报送。")
+    assert found.value.startswith("CalamineError")  # the technical words stay out of the sentence

@@ -112,10 +112,13 @@ def test_a_known_unit_is_warned_when_it_fills_what_does_not_apply(tmp_path):
     path = _form_for("市教育局", tmp_path, 120)
     sub = read_submission(path, CITY, ROSTER, path.name)
     [warning] = sub.findings
-    assert (warning.code, warning.cell, warning.message) == (
-        "not-applicable",
-        form_layout(CITY).fields["households"].value_cell,
-        "「走访农户」不适用于市直单位，所填的值未计入汇总。",
+    assert (
+        (warning.code, warning.cell, warning.message)
+        == (
+            "not-applicable",
+            form_layout(CITY).fields["households"].value_cell,
+            "「走访农户」不适用于市直单位，所填的值未计入汇总。无需处理；如该单位的类型有误，请在名册中改正。",  # with its action
+        )
     )
     assert sub.accepted and sub.metrics["households"] is None
 

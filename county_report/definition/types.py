@@ -6,13 +6,14 @@ Adding a type is one class here plus its test; no other module switches on a typ
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar, NamedTuple
 
 from ..cnformat import cn_date, integer, money
-from ..values import EXCEL_TEXT_LIMIT, clean_text, is_blank, parse_date, parse_number
+from ..values import EXCEL_TEXT_LIMIT, clean_text, is_blank, parse_date, parse_number, suggest_number
 
 
 class Parsed(NamedTuple):
@@ -93,7 +94,10 @@ class Choice(Text):
         text, problems = super().parse(raw, field)
         value = "".join(unicodedata.normalize("NFKC", text).split())
         if value and value not in field.choices:
-            problems = (*problems, ("bad-choice", {"value": value, "reason": "、".join(field.choices)}))
+            listed = "、".join(field.choices)
+            close = difflib.get_close_matches(value, field.choices, n=1, cutoff=0.5)
+            details = {"value": value, "reason": listed, "expected": listed, "suggestion": "".join(close)}
+            problems = (*problems, ("bad-choice", details))
         return Parsed(value, problems)
 
     def guide_note(self, field: Any) -> str:
@@ -123,7 +127,7 @@ class Date(FieldType):
         if is_blank(raw):
             return Parsed(None)
         when = parse_date(raw)
-        return Parsed(when) if when is not None else Parsed(None, (("bad-date", {}),))
+        return Parsed(when) if when is not None else Parsed(None, (("bad-date", {"expected": "日期"}),))
 
     def blank(self) -> Any:
         return None
@@ -156,7 +160,18 @@ class Integer(FieldType):
 
     def parse(self, raw: Any, field: Any) -> Parsed:
         value, code = parse_number(raw, field.unit, integer=self.integer)
-        return Parsed(value, ((code, {}),)) if code else Parsed(value)
+        if not code:
+            return Parsed(value)
+        details: dict[str, Any] = {"expected": self.expected(field), "measure": field.unit}
+        if code == "not-a-number" and (meant := suggest_number(raw, field.unit, self.integer)):
+            details["suggestion"] = meant
+            if meant == "0":
+                details["action"] = "没有请填 0。"
+        return Parsed(None, ((code, details),))
+
+    def expected(self, field: Any) -> str:
+        """What the cell should hold, as the findings' structured `expected` says it."""
+        return f"大于或等于 0 的{self.word}" + (f"（单位：{field.unit}）" if field.unit else "")
 
     def blank(self) -> Any:
         return None
