@@ -69,6 +69,16 @@ CATALOGUE: dict[str, Kind] = {
         Kind("negative-number", _E, "「{label}」的值「{value}」是负数，应为 0 或正数。"),
         Kind("not-an-integer", _E, "「{label}」的值「{value}」不是整数。"),
         Kind("blank-metric", _W, "「{label}」未填写，按 0 计算。"),
+        Kind(
+            "number-too-large",
+            _E,
+            "「{label}」的值「{value}」超出合理范围{expected}，请核实是否多填了数位或写错了单位。",
+        ),
+        Kind(
+            "bad-thousands-separator",
+            _E,
+            "「{label}」的值「{value}」中的逗号位置不对：逗号只能用作千位分隔（如 1,200），小数点请用“.”。",
+        ),
         Kind("not-greater", _E, "「{label}」（{value}）大于{reason}，请核实。"),
         # ledger and highlights
         Kind("missing-category", _E, "问题台账第 {row} 行有问题描述但未填问题类别。"),
