@@ -30,6 +30,11 @@ CATALOGUE: dict[str, Kind] = {
     for k in [
         # the file as a whole
         Kind("file-corrupt", _E, "文件已损坏，无法打开（{reason}）。请在 Excel 中另存为 .xlsx 后重新报送。"),
+        Kind(
+            "file-unreadable",
+            _E,
+            "无法读取该文件（{reason}）。请检查文件是否正被其他程序打开、有无读取权限，然后重新运行。",
+        ),
         Kind("file-encrypted", _E, "文件已加密（设有打开密码），无法读取。请取消密码后重新报送。"),
         Kind("file-too-large", _E, "文件异常：{reason}，远超标准表的正常大小，已拒收。请用标准表重新填报。"),
         Kind("xml-unsafe", _E, "文件内部含有不安全的内容（{reason}），已拒收。请用标准表重新填报。"),
@@ -39,6 +44,18 @@ CATALOGUE: dict[str, Kind] = {
             "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。请用标准表重新填报。",
         ),
         Kind("wrong-file-type", _E, "文件类型为 {value}，不是 Excel 标准表。{advice}"),
+        Kind(
+            "formula-without-value",
+            _E,
+            "工作表「{sheet}」的单元格 {cell} 是公式，但文件里没有保存公式的计算结果（可能是用其他软件生成的）。"
+            "请在 Excel 或 WPS 中打开该文件，保存后重新报送。",
+        ),
+        Kind(
+            "form-sheet-twice",
+            _E,
+            "工作表「{sheet}」有两份：「{sheet}」和「{value}」{reason}，无法判断以哪一份为准。"
+            "请只保留正确的一份（隐藏的工作表可在表名上右键“取消隐藏”后删除），然后重新报送。",
+        ),
         Kind("not-standard-form", _E, "不是标准表：{reason}。请使用县里下发的标准表填报。"),
         Kind(
             "reader-crashed",
@@ -136,7 +153,7 @@ def finding(
     """Build a Finding from the catalogue; `details` fill the message template."""
     kind = CATALOGUE[code]
     shown = _shown(value)
-    params = {"label": label, "value": shown, "sheet": sheet, "reason": "", "suggestion": ""}
+    params = {"label": label, "value": shown, "sheet": sheet, "cell": cell, "reason": "", "suggestion": ""}
     params |= {"township": "", "village": "", "advice": "", "row": "", "expected": ""}
     params |= {k: v for k, v in details.items()}
     return Finding(

@@ -142,6 +142,8 @@ def _unread(outcome: Outcome) -> Finding:
         return finding("reader-timeout", file=name, reason=outcome.detail)
     if outcome.failure == "crashed":
         return finding("reader-crashed", file=name, reason=outcome.detail)
+    if outcome.failure == "unreadable":  # issue 16: locked, no permission or gone, said in Chinese
+        return finding("file-unreadable", file=name, reason=outcome.detail)
     # the reader's own words are technical English: they go to the 值 column, not the message
     return finding("file-corrupt", file=name, reason="文件内部数据有误", value=outcome.detail)
 
