@@ -69,6 +69,17 @@ CATALOGUE: dict[str, Kind] = {
         ),
         Kind("skipped-file", _I, "{reason}，已跳过。"),
         Kind(
+            "folder-unreadable",
+            _E,
+            "无法读取该文件夹（{reason}），其中如有报表都没有汇总。请检查文件夹是否还在、有无读取权限，然后重新运行。",
+        ),
+        Kind(
+            "link-not-followed",
+            _W,
+            "这是一个快捷方式（符号链接），{reason}，没有读取。如需汇总，请把报表文件本身放进村级报表文件夹。",
+        ),
+        Kind("not-a-file", _W, "这不是普通文件（{reason}），没有读取。"),
+        Kind(
             "superseded",
             _W,
             "{village}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",

@@ -51,7 +51,9 @@ def run(
     roster = load_roster(options.templates / ROSTER_FILE, spec)
     watch.lap("templates")
     warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
-    intake = take_in(options.inputs, options.templates, options.workers, on_progress)
+    intake = take_in(
+        options.inputs, options.templates, options.workers, on_progress, exclude=(options.outputs,)
+    )
     if warming is not None:
         warming.join()
     watch.lap("read")
