@@ -13,13 +13,16 @@ from pathlib import Path
 from .findings import Finding
 from .intake import Intake, default_period, period_findings, pick_latest, placed, take_in
 from .model import RunOptions, RunResult
+from .outputlock import OutputLock
+from .publish import OutputSet
+from .safename import safe_file_name
 from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
 
 WORKBOOK_NAME = "汇总表.xlsx"
+STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
 # Villages from which the report is rendered in a second process: starting one costs ~0.3 s,
 # more than a 300-village report takes (0.2 s); at 3,000 villages it saves ~0.5 s, at 30,000 ~3 s.
 SIDECAR_FROM = 1000
-STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
 NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
 
 
@@ -41,7 +44,15 @@ def run(
     on_progress: Callable[[int, int], None] | None = None,
     report_date: date | None = None,
 ) -> RunResult:
-    """Read, validate, aggregate and write; ConfigError when templates are unusable."""
+    """Read, validate, aggregate and write; ConfigError when templates are unusable.
+
+    A run that writes holds its outputs folder (outputlock.py): OutputsBusy if another does.
+    """
+    with OutputLock(options.outputs, enabled=not options.check_only):
+        return _run(options, on_progress, report_date)
+
+
+def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResult:
     from .formspec import load_formspec
     from .roster import load_roster
 
@@ -135,27 +146,26 @@ def _write_outputs(
     from .workbook import write_workbook
 
     outputs = Path(options.outputs)
-    outputs.mkdir(parents=True, exist_ok=True)
-    wanted = outputs / f"{settings.report_title}.docx"
-    # a large county's report renders in a second process while this one writes the workbook
-    with Sidecar(render_report, enabled=len(counted) >= SIDECAR_FROM) as sidecar:
+    report_name = f"{safe_file_name(settings.report_title)}.docx"  # 县名 may hold "/" or ".."
+    # both are written in full, then published together (publish.py); a large county's report
+    # renders in a second process while this one writes the workbook
+    sidecar_on = len(counted) >= SIDECAR_FROM
+    with (
+        OutputSet(outputs, (WORKBOOK_NAME, report_name)) as staged,
+        Sidecar(render_report, sidecar_on) as sidecar,
+    ):
         agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
         context = build_context(agg, settings, report_date)
         watch.lap("aggregate")
-        report = sidecar.run(context, options.templates / REPORT_TEMPLATE_FILE, wanted)
-        workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
+        report = sidecar.run(context, options.templates / REPORT_TEMPLATE_FILE, staged.path(report_name))
+        workbook_path = write_workbook(agg, result.findings, staged.path(WORKBOOK_NAME))
         watch.lap("workbook")
-        report_path = report() or wanted
+        report_path = report()
         watch.lap("report")  # only the wait for the report after the workbook is done
-    notices = [
-        _renamed(p, want) for p, want in ((workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted))
-    ]
+        published = staged.publish({WORKBOOK_NAME: workbook_path, report_name: report_path})
     return replace(
-        result, workbook_path=workbook_path, report_path=report_path, notices=tuple(n for n in notices if n)
+        result,
+        workbook_path=published.paths[WORKBOOK_NAME],
+        report_path=published.paths[report_name],
+        notices=(published.notice,) if published.notice else (),
     )
-
-
-def _renamed(written: Path, wanted: Path) -> str:
-    if Path(written).name == wanted.name:
-        return ""
-    return f"{wanted.name} 正在被其他程序（如 Excel、WPS）打开，本次结果已另存为 {Path(written).name}。"
