@@ -20,9 +20,6 @@ from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_setting
 
 WORKBOOK_NAME = "汇总表.xlsx"
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
-# Villages from which the report is rendered in a second process: starting one costs ~0.3 s,
-# more than a 300-village report takes (0.2 s); at 3,000 villages it saves ~0.5 s, at 30,000 ~3 s.
-SIDECAR_FROM = 1000
 NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
 
 
@@ -147,13 +144,9 @@ def _write_outputs(
 
     outputs = Path(options.outputs)
     report_name = f"{safe_file_name(settings.report_title)}.docx"  # 县名 may hold "/" or ".."
-    # both are written in full, then published together (publish.py); a large county's report
-    # renders in a second process while this one writes the workbook
-    sidecar_on = len(counted) >= SIDECAR_FROM
-    with (
-        OutputSet(outputs, (WORKBOOK_NAME, report_name)) as staged,
-        Sidecar(render_report, sidecar_on) as sidecar,
-    ):
+    # both are written in full, then published together (publish.py); the report renders in a
+    # second process, under a time limit, while this one writes the workbook
+    with OutputSet(outputs, (WORKBOOK_NAME, report_name)) as staged, Sidecar(render_report) as sidecar:
         agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
         context = build_context(agg, settings, report_date)
         watch.lap("aggregate")

@@ -21,3 +21,11 @@ def die_unless_parent(parent_pid: int) -> int:
     if os.getpid() != parent_pid:
         os.abort()
     return parent_pid
+
+
+def sleep(seconds: float) -> float:
+    """Work that takes too long (a runaway template)."""
+    import time
+
+    time.sleep(seconds)
+    return seconds
