@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .formguide import write_guide
 from .formspec import Column, Field, FormSpec, TableSpec
+from .safename import safe_file_name
 from .stable_xlsx import save_workbook
 
 if TYPE_CHECKING:  # annotations only: forms need names, not the roster loader
@@ -290,7 +291,7 @@ def form_title(spec: FormSpec, settings: Settings | None) -> str:
 
 def prefilled_name(township: str, village: str) -> str:
     """File name of a village's form, e.g. 城关镇-东风村.xlsx."""
-    return _BAD_FILENAME.sub("_", f"{township}-{village}") + ".xlsx"
+    return safe_file_name(_BAD_FILENAME.sub("_", f"{township}-{village}")) + ".xlsx"  # no "..", controls
 
 
 def write_blank_form(spec: FormSpec, out_path: Path, settings: Settings | None = None) -> Path:
