@@ -98,6 +98,8 @@ class Sidecar:
             outcome = worker.answer(remaining + 1.0)
             late = time.monotonic() - started >= self._timeout
             self.close(kill=outcome is None)
+            if outcome is None and not worker.ready and not late:
+                return self._work(*args)  # the child never started (an odd embedding): here, sandboxed
             if outcome is None or outcome.failure:
                 raise self._failure("timeout" if late else "crashed", args)
             if isinstance(outcome.value, _Raised):

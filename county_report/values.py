@@ -49,7 +49,10 @@ def parse_number(
         return None, ""
     if isinstance(raw, (bool, date, datetime, timedelta)):
         return None, "not-a-number"
-    if isinstance(raw, float) and raw in (float("inf"), float("-inf")):  # a typed number past a double's range
+    if isinstance(raw, float) and raw in (
+        float("inf"),
+        float("-inf"),
+    ):  # a typed number past a double's range
         return None, "number-too-large" if raw > 0 else "negative-number"
     if isinstance(raw, (int, float)):
         number = Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw)

@@ -131,12 +131,14 @@ class Worker:
         self.process.start()
         child.close()
         self.queue: deque[Job] = deque()
+        self.ready = False  # its hello arrived: the child started (so a later death is a job's)
         self.since = 0.0  # when its oldest queued job began: given to an idle worker, or the last result
 
     def await_ready(self) -> None:
         """Wait for the child's hello; a child that cannot start means no pool at all."""
         try:
             if self.conn.poll(START_TIMEOUT_SECONDS) and self.conn.recv() == READY:
+                self.ready = True
                 return
         except (EOFError, OSError):
             pass
@@ -162,6 +164,7 @@ class Worker:
                 message = self.conn.recv()
                 if isinstance(message, Outcome):
                     return message
+                self.ready = self.ready or message == READY
         except (EOFError, OSError):
             pass
         return None

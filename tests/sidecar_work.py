@@ -29,3 +29,8 @@ def sleep(seconds: float) -> float:
 
     time.sleep(seconds)
     return seconds
+
+
+def die_at_start(conn, task) -> None:
+    """A child that exits before saying it is ready."""
+    os._exit(3)

@@ -146,3 +146,12 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def test_a_sidecar_that_cannot_start_leaves_the_work_to_this_process(monkeypatch):
+    # e.g. a host whose main module cannot be imported again by the child: it dies before its hello
+    from county_report import workers
+
+    monkeypatch.setattr(workers, "_worker_main", sidecar_work.die_at_start)
+    with Sidecar(sidecar_work.where) as side:
+        assert side.run("x")() == ("x", os.getpid())
