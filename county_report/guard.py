@@ -234,10 +234,8 @@ def _screen_zip(data: bytes, name: str, sheets: Collection[str] | None) -> None:
 
 def _check_form_sheets(package: _Package, tables, sheets: Collection[str], name: str) -> None:
     """A form sheet present twice (a hidden original and its edited copy, or a second form)."""
-    if "xl/workbook.xml" in package.names:
-        listed = ooxml.sheet_list(package.read("xl/workbook.xml"))
-    else:
-        listed = tables
+    book = next((n for n in package.names if ooxml.normalised(n) == "xl/workbook.xml"), None)
+    listed = ooxml.sheet_list(package.read(book)) if book else tables
     twice = form_sheet_copies(listed, sheets)
     if twice is not None:
         _reject("form-sheet-twice", name, sheet=twice.form, value=twice.other, reason=twice.note)

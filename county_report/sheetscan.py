@@ -336,8 +336,9 @@ class SharedStringsScan(_TagScan):
 
 
 _FORMULA_TAG = re.compile(r"<(?:[\w.-]+:)?f[\s/>]")
+_NOT_A_CELL_EDGE = r"(?:(?!</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s/>]).)"  # stays inside one cell
 _CELL_WITH_FORMULA = re.compile(
-    r"<(?:([\w.-]+):)?c(\s[^>]*)?>((?:(?!</(?:[\w.-]+:)?c>).)*?<(?:[\w.-]+:)?f[\s/>](?:(?!</(?:[\w.-]+:)?c>).)*)</(?:[\w.-]+:)?c>",
+    rf"<(?:[\w.-]+:)?c(\s[^>]*)?(?<!/)>({_NOT_A_CELL_EDGE}*?<(?:[\w.-]+:)?f[\s/>]{_NOT_A_CELL_EDGE}*)</(?:[\w.-]+:)?c>",
     re.S,
 )
 _VALUE = re.compile(r"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*[^<\s]", re.S)
@@ -354,7 +355,7 @@ def formula_without_value(data: bytes) -> str | None:
     if not _FORMULA_TAG.search(text):
         return None
     for cell in _CELL_WITH_FORMULA.finditer(text):
-        attrs, body = cell.group(2) or "", cell.group(3)
+        attrs, body = cell.group(1) or "", cell.group(2)
         if _VALUE.search(body) or re.search(r"""\st\s*=\s*["'](str|inlineStr)["']""", attrs):
             continue
         return _attr(attrs, "r") or "（位置未标注）"

@@ -418,6 +418,13 @@ def test_a_formula_saved_without_its_value_is_refused_naming_sheet_and_cell(tmp_
     assert "请在 Excel 或 WPS 中打开该文件，保存后重新报送" in found.message
 
 
+def test_the_formula_cell_is_named_not_an_empty_cell_before_it(tmp_path):
+    path = _formula_cell(tmp_path, "公式.xlsx", b'<c r="A9" s="1"/><c r="B9"><f>SUM(B1:B3)</f></c>')
+    assert screen_file(path, path.name, FORM_SHEETS).cell == "B9"
+    cached = b'<c r="A9" s="1"/><c r="B9"><f>SUM(B1:B3)</f><v>6</v></c><c r="C9"/>'
+    assert screen_file(_formula_cell(tmp_path, "有值.xlsx", cached), "有值.xlsx", FORM_SHEETS) is None
+
+
 @pytest.mark.parametrize(
     "cell",
     [b'<c r="B9"><f>SUM(B1:B3)</f><v>360</v></c>', b'<c r="B9" t="str"><f>IF(1,"","x")</f><v></v></c>'],
