@@ -60,13 +60,18 @@ def parts_to_skip(names: Collection[str], read: Callable[[str], bytes], wanted: 
     if not _workbook_in_xl(read(members["_rels/.rels"])):
         return set()
     try:
-        unwanted = _unwanted_parts(
-            read(members["xl/workbook.xml"]), read(members["xl/_rels/workbook.xml.rels"]), tuple(wanted)
-        )
+        book, rels = read(members["xl/workbook.xml"]), read(members["xl/_rels/workbook.xml.rels"])
     except KeyError:
         return set()
-    skipped = {members[part] for part in unwanted if part in members}
-    return skipped | {name for lower, name in members.items() if lower.startswith(_NEVER_PARSED)}
+    entries = sheet_entries(book, rels)
+    if not entries:
+        return set()
+    unwanted = _unwanted_parts(book, rels, tuple(wanted))
+    sheets = {part for e in entries for part in (e.part, e.part.removeprefix("xl/"))}
+    never = {
+        name for lower, name in members.items() if lower.startswith(_NEVER_PARSED) and lower not in sheets
+    }
+    return {members[part] for part in unwanted if part in members} | never
 
 
 @lru_cache(maxsize=64)

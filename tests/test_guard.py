@@ -542,3 +542,19 @@ def test_a_named_pipe_in_place_of_a_file_does_not_block(tmp_path):
         pytest.skip("no named pipes here")
     os.mkfifo(tmp_path / "管道.xlsx")
     assert screened(tmp_path / "管道.xlsx").code == "file-corrupt"  # returns at once: opened non-blocking
+
+
+def test_a_sheet_stored_among_the_parts_never_parsed_is_still_scanned(tmp_path):
+    """docProps/ and xl/theme/ are skipped only when no sheet lives there."""
+    from hostile import _append_cell, good_workbook, patched
+
+    src = good_workbook(tmp_path / "_b.xlsx")
+    with zipfile.ZipFile(src) as zf:
+        sheet = _append_cell(zf.read(hostile.SHEET), b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    moved = patched(
+        src,
+        tmp_path / "主题.xlsx",
+        {"xl/_rels/workbook.xml.rels": lambda d: d.replace(b"worksheets/sheet1.xml", b"theme/sheet1.xml")},
+        {"xl/theme/sheet1.xml": sheet},
+    )
+    assert screen_file(moved, moved.name, FORM_SHEETS).code == "sheet-too-large"
