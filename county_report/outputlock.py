@@ -2,11 +2,12 @@
 
 Two runs writing one outputs folder at once left a workbook from one beside a report from the
 other (3 of 30 trials). A run that writes takes this lock first; a second run waits a few
-seconds, then stops with a Chinese message. The lock is the operating system's (flock, or
-msvcrt.locking on Windows), so a run that is killed releases it at once: no stale lock to
-clear by hand. The lock file lives in the temporary folder, named after the outputs folder's
-full path, so the outputs folder holds nothing but outputs. While it holds the lock, a run
-also removes the temporary files an earlier, killed run left in the outputs folder.
+seconds, then stops with a Chinese message. The lock is the operating system's, so a run that
+is killed releases it at once: no stale lock to clear by hand. On Linux and macOS it is a
+flock on the outputs folder itself, so nothing is written for it; Windows cannot lock a
+folder, so there it is an msvcrt lock on a file in the temporary folder named after the
+outputs folder's full path (the outputs folder still holds nothing but outputs). While it
+holds the lock, a run also removes the temporary files an earlier, killed run left there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ _POLL_SECONDS = 0.1
 
 
 def lock_path(outputs: Path) -> Path:
-    """The lock file for an outputs folder: one per folder, however its path is spelt."""
+    """What is locked for an outputs folder: the folder itself, or on Windows a file in the
+    temporary folder; one per folder, however its path is spelt."""
+    if os.name != "nt":
+        return Path(outputs)
     key = os.path.normcase(os.path.realpath(outputs))
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
     return Path(tempfile.gettempdir()) / f"county-report-{digest}.lock"
@@ -41,6 +45,7 @@ class OutputLock:
     def __enter__(self) -> OutputLock:
         if not self.enabled:
             return self
+        self.outputs.mkdir(parents=True, exist_ok=True)
         fd = _open(lock_path(self.outputs))
         deadline = time.monotonic() + self.wait
         while not _try_lock(fd):
@@ -52,10 +57,9 @@ class OutputLock:
                 )
             time.sleep(_POLL_SECONDS)
         self._fd = fd
-        if self.outputs.is_dir():  # only the lock holder may: another run's temp file is never in use now
-            from .atomic import remove_stale_temps
+        from .atomic import remove_stale_temps  # only the lock holder may: no other run is writing now
 
-            remove_stale_temps(self.outputs, older_than=0)
+        remove_stale_temps(self.outputs, older_than=0)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -66,6 +70,8 @@ class OutputLock:
 
 
 def _open(path: Path) -> int:
+    if os.name != "nt":
+        return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))  # the folder: flock needs no file
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except PermissionError:  # created by another user: a read-only descriptor can still be locked

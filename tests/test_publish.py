@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -95,9 +96,25 @@ def test_an_output_name_never_leaves_its_folder(tmp_path, name):
 
 
 def test_one_folder_one_lock_however_it_is_spelt(tmp_path):
-    (tmp_path / "outputs").mkdir()
-    assert lock_path(tmp_path / "outputs") == lock_path(tmp_path / "x" / ".." / "outputs")
-    assert lock_path(tmp_path / "outputs") != lock_path(tmp_path / "其他")
+    (tmp_path / "x").mkdir()
+    with OutputLock(tmp_path / "outputs", wait=0):
+        with pytest.raises(OutputsBusy), OutputLock(tmp_path / "x" / ".." / "outputs", wait=0):
+            pass
+        with OutputLock(tmp_path / "其他", wait=0):
+            pass
+
+
+def test_the_lock_writes_nothing_outside_the_outputs_folder(tmp_path):
+    if os.name == "nt":
+        pytest.skip("Windows cannot lock a folder: its lock file is in the temporary folder")
+    temporary = set(Path(tempfile.gettempdir()).iterdir())
+    with OutputLock(tmp_path / "outputs", wait=0):
+        assert lock_path(tmp_path / "outputs") == tmp_path / "outputs"  # the folder itself is locked
+        assert set(tmp_path.iterdir()) == {tmp_path / "outputs"} and not any((tmp_path / "outputs").iterdir())
+        assert not {
+            p for p in set(Path(tempfile.gettempdir()).iterdir()) - temporary if "county-report" in p.name
+        }
+    assert set(tmp_path.iterdir()) == {tmp_path / "outputs"}
 
 
 def test_a_second_holder_waits_then_is_refused_in_chinese(tmp_path):
