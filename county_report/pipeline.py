@@ -15,7 +15,7 @@ from .intake import Intake, default_period, period_findings, pick_latest, placed
 from .model import RunOptions, RunResult
 from .outputlock import OutputLock
 from .publish import OutputSet
-from .safename import safe_file_name
+from .safename import safe_output_name
 from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
 
 WORKBOOK_NAME = "汇总表.xlsx"
@@ -143,7 +143,7 @@ def _write_outputs(
     from .workbook import write_workbook
 
     outputs = Path(options.outputs)
-    report_name = f"{safe_file_name(settings.report_title)}.docx"  # 县名 may hold "/" or ".."
+    report_name = safe_output_name(f"{settings.report_title}.docx")  # 县名 may hold "/" or ".."
     # both are written in full, then published together (publish.py); the report renders in a
     # second process, under a time limit, while this one writes the workbook
     with OutputSet(outputs, (WORKBOOK_NAME, report_name)) as staged, Sidecar(render_report) as sidecar:

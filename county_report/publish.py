@@ -50,9 +50,13 @@ class OutputSet:
         """Where to write the output `name` (a hidden temporary file beside its final place)."""
         return self.staged[name]
 
-    def publish(self, written: Mapping[str, Path] | None = None) -> Published:
-        """Move every output into place together; `written`: a path a writer chose instead of path()."""
-        sources = {name: Path((written or {}).get(name) or temp) for name, temp in self.staged.items()}
+    def publish(self, written: Mapping[str, Path | None] | None = None) -> Published:
+        """Move every output into place together. `written`: the path each writer returned (one may
+        differ from path()); None for an output that was not produced this time."""
+        written = written or {}
+        for name in [n for n in self.staged if n in written and written[n] is None]:
+            _remove(self.staged.pop(name))
+        sources = {name: Path(written.get(name) or temp) for name, temp in self.staged.items()}
         for n in range(MAX_ALTERNATIVES + 1):
             targets = {name: self._target(name, n) for name in sources}
             if n and any(t.exists() for t in targets.values()):

@@ -31,6 +31,14 @@ def safe_file_name(text: str, fallback: str = "未命名") -> str:
     return name.rstrip(". ") or fallback
 
 
+def safe_output_name(name: str) -> str:
+    """`汇总表.xlsx`-style names built from settings: the part before the extension made safe."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not suffix.isalnum() or len(suffix) > 8:
+        return safe_file_name(name)
+    return f"{safe_file_name(stem)}.{suffix}"
+
+
 def printable(name: str) -> str:
     """A file name as the console, a message and a cell may show it: control characters, lone
     surrogates (undecodable bytes in the name) and direction overrides written as `\\x07`."""

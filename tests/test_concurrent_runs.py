@@ -66,10 +66,11 @@ def _report_households(report: Path) -> int:
 
 
 def _current_set(outputs: Path) -> tuple[int, int]:
-    """(workbook's 合计, report's figure) of the outputs under their usual names, the only ones there."""
+    """(workbook's 合计, report's figure) of the outputs under their usual names; no other set beside."""
     names = sorted(p.name for p in outputs.iterdir())
-    assert len(names) == 2 and names[0] == "汇总表.xlsx" and names[1].endswith("活动工作总结.docx"), names
-    return _households(outputs / names[0]), _report_households(outputs / names[1])
+    assert not [n for n in names if _is_temp(n) or "(1)" in n], names  # no leftovers, no second set
+    report = next(n for n in names if n.endswith("活动工作总结.docx"))
+    return _households(outputs / "汇总表.xlsx"), _report_households(outputs / report)
 
 
 @pytest.mark.slow

@@ -214,8 +214,12 @@ def test_6_a_county_name_cannot_write_outside_the_outputs_folder(county, capsys,
     stale.write_bytes(b"")  # a killed run's leftover: cleaned in the outputs folder, nowhere else
     summary = run(county, capsys)
     report = Path(summary["工作总结"])
-    assert report.parent == county["outputs"] and report.is_file()
-    assert sorted(p.name for p in county["outputs"].iterdir()) == sorted(["汇总表.xlsx", report.name])
+    assert (
+        report.parent == county["outputs"] and report.is_file() and report.name.endswith("活动工作总结.docx")
+    )
+    written = list(county["outputs"].iterdir())
+    assert {"汇总表.xlsx", report.name} <= {p.name for p in written} and all(p.is_file() for p in written)
+    assert not [p for p in written if p.name.startswith(".tmp-")]  # the leftover cleaned, in outputs only
     assert_good_totals(summary)
 
 

@@ -86,6 +86,16 @@ def test_a_failed_output_publishes_nothing_and_keeps_the_previous_set(tmp_path):
     assert _contents(tmp_path) == {n: f"旧 {n}" for n in NAMES}
 
 
+def test_an_output_not_produced_this_time_is_left_out_of_the_set(tmp_path):
+    names = (*NAMES, "上报表.xlsx")
+    (tmp_path / "上报表.xlsx").write_text("旧", encoding="utf-8")
+    with OutputSet(tmp_path, names) as staged:
+        _write(staged, "新")
+        published = staged.publish({"上报表.xlsx": None})
+    assert set(published.paths) == set(NAMES)
+    assert _contents(tmp_path) == {**{n: f"新 {n}" for n in NAMES}, "上报表.xlsx": "旧"}
+
+
 @pytest.mark.parametrize("name", ["../汇总表.xlsx", "子/汇总表.xlsx", "..", ""])
 def test_an_output_name_never_leaves_its_folder(tmp_path, name):
     with pytest.raises(ValueError):
