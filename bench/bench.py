@@ -23,7 +23,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
 
 DEFAULT_SIZES = (300, 3000)
 SAMPLE_FORMS = 200  # forms timed one by one for the per-form breakdown
@@ -155,14 +154,14 @@ def per_form(inputs: Path, templates: Path, sample: int = SAMPLE_FORMS) -> dict:
     """Milliseconds per form for each step, in this process: guard, read, validate, calamine floor."""
     from python_calamine import CalamineWorkbook
 
-    from county_report.formspec import load_formspec
+    from county_report.definition import load_campaign
     from county_report.guard import screen
     from county_report.reader import read_form
     from county_report.roster import load_roster
     from county_report.settings import FORM_FILE, ROSTER_FILE
     from county_report.validate import validate_form
 
-    spec = load_formspec(templates / FORM_FILE)
+    spec = load_campaign(templates / FORM_FILE)
     roster = load_roster(templates / ROSTER_FILE, spec)
     files = sorted(inputs.glob("*.xlsx"))[:sample]
     clock = {"guard": 0.0, "read": 0.0, "validate": 0.0, "floor": 0.0}

@@ -14,7 +14,6 @@ import random
 import re
 import shutil
 import struct
-import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -22,13 +21,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from county_report.definition import GROUP, UNIT, load_campaign
+from county_report.definition import Campaign as FormSpec
+from county_report.forms import build_form, form_layout, prefilled_name
+from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, SETTINGS_FILE
 
-from county_report.forms import build_form, form_layout, prefilled_name  # noqa: E402
-from county_report.formspec import FormSpec, load_formspec  # noqa: E402
-from county_report.settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, SETTINGS_FILE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = Path(__file__).resolve().parent / "out"
 AS_OF = date(2026, 11, 20)
@@ -89,7 +87,7 @@ def generate(root: Path, n: int, seed: int, templates: Path) -> None:
     (root / "inputs").mkdir()
     for name in (FORM_FILE, SETTINGS_FILE, REPORT_TEMPLATE_FILE):
         shutil.copyfile(templates / name, root / "templates" / name)
-    spec = load_formspec(templates / FORM_FILE)
+    spec = load_campaign(templates / FORM_FILE)
     villages = synth_roster(n, rng)
     write_roster(spec, villages, root / "templates" / ROSTER_FILE)
     form = FormPatcher(spec)
@@ -122,7 +120,7 @@ def write_roster(spec: FormSpec, villages: list[tuple[str, str]], path: Path) ->
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = book.add_worksheet("名册")
-    ws.write_row(0, 0, (spec.role("township").label, spec.role("village").label, "别名"))
+    ws.write_row(0, 0, (spec.role(GROUP).label, spec.role(UNIT).label, "别名"))
     for r, (township, village) in enumerate(villages, start=1):
         ws.write_string(r, 0, township)
         ws.write_string(r, 1, village)
@@ -149,7 +147,7 @@ class FormPatcher:
     def __init__(self, spec: FormSpec):
         self.spec = spec
         self.layout = form_layout(spec)
-        self.parts = _form_parts(build_form(spec, township="@", village="@"))
+        self.parts = _form_parts(build_form(spec, place=("@", "@")))
         self.sheet_parts = _sheet_parts(self.parts, spec)
         basic = self.parts[self.sheet_parts[spec.basic_sheet]].decode("utf-8")
         self.basic_segments, self.basic_styles = _split_value_cells(basic, self.layout)
@@ -195,8 +193,8 @@ class FormPatcher:
             "funds": round(rng.uniform(0.5, 60), 1), "deeds": rng.randint(2, 30),
         }  # fmt: skip
         texts = {
-            "township": township,
-            "village": village,
+            self.spec.role(GROUP).key: township,
+            self.spec.role(UNIT).key: village,
             "reporter": rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN),
             "phone": f"13{rng.randrange(10**9):09d}",
         }
@@ -205,9 +203,9 @@ class FormPatcher:
         for f in self.spec.fields:
             ref = self.layout.fields[f.key].value_cell
             style = self.basic_styles[ref]
-            if f.type in ("integer", "decimal"):
+            if f.type.numeric:
                 out[ref] = _number_cell(ref, numbers.get(f.key, rng.randint(0, 50)), style)
-            elif f.type == "date":
+            elif f.type.name == "date":
                 out[ref] = _number_cell(ref, _serial(dates.get(f.key, AS_OF)), style)
             else:
                 out[ref] = _text_cell(ref, texts.get(f.key, "无"), style)

@@ -18,6 +18,14 @@ from .errors import ConfigError, OutputsBusy
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 FORMS_FOLDER = "下发标准表"
+GENERATED_TEMPLATE = "工作总结模板（按活动定义生成）.docx"
+# Every command, once: argparse's choices, the help text, its error message and the README agree.
+COMMANDS = {
+    "run": "完整运行（不写命令时即此项）",
+    "forms": "生成下发用的空白标准表和各单位预填表",
+    "check": "只校验，不生成任何文件",
+    "template": "按活动定义生成工作总结模板，写入输出文件夹（不改动 templates/）",
+}
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -42,7 +50,10 @@ class _Parser(argparse.ArgumentParser):
 
 _ARGPARSE_MESSAGES = (
     (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
-    (r"argument command: invalid choice: '([^']*)'.*", r"没有「\1」这个命令，可用的命令：run、forms、check"),
+    (
+        r"argument command: invalid choice: '([^']*)'.*",
+        r"没有「\1」这个命令，可用的命令：" + "、".join(COMMANDS),
+    ),
     (r"argument ([^:]+): invalid int value: '([^']*)'", r"「\1」的值「\2」不是整数"),
     (r"argument ([^:]+): expected one argument", r"「\1」后面缺少值"),
     (r"argument ([^:]+): (.*)", r"「\1」：\2"),
@@ -60,12 +71,10 @@ def _in_chinese(message: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="run_report.py",
-        description="报表助手：读取 inputs/ 中各村（社区）报表，校验、汇总，生成汇总表和工作总结。",
-        epilog="命令：不写（默认）＝完整运行；forms＝生成下发用的标准表；check＝只校验不生成。",
+        description="报表助手：读取 inputs/ 中各单位报送的报表，校验、汇总，生成汇总表和工作总结。",
+        epilog="命令：" + "；".join(f"{name}＝{what}" for name, what in COMMANDS.items()) + "。",
     )
-    p.add_argument(
-        "command", nargs="?", default="run", choices=["run", "forms", "check"], help="要执行的命令"
-    )
+    p.add_argument("command", nargs="?", default="run", choices=list(COMMANDS), help="要执行的命令")
     p.add_argument(
         "--inputs", type=Path, default=PROJECT_DIR / "inputs", metavar="文件夹", help="村级报表所在文件夹"
     )
@@ -107,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "forms":
             return _forms(args)
+        if args.command == "template":
+            return _template(args)
         return _run(args)
     except OutputsBusy as exc:  # not a configuration error: another run is writing the outputs
         print(exc, file=sys.stderr)
@@ -160,45 +171,39 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_summary(result) -> dict:
-    """The run as data: the same findings the console and 校验结果 show."""
-    return {
-        "统计截止日期": result.as_of.isoformat() if result.as_of else None,
-        "读取文件数": result.files_read,
-        "采用": result.accepted,
-        "拒收": result.rejected,
-        "跳过": result.skipped,
-        "被取代": result.superseded,
-        "应报村数": result.villages_expected,
-        "已报村数": result.villages_reported,
-        "未报村": [f"{t}{v}" for t, v in result.missing_villages],
-        "有误待更正村": [f"{t}{v}" for t, v in result.villages_to_correct],
-        "汇总表": str(result.workbook_path) if result.workbook_path else None,
-        "工作总结": str(result.report_path) if result.report_path else None,
-        "提示": list(result.notices),
-        "退出码": result.exit_code,
-        "findings": [f.as_dict() for f in result.findings],
-    }
+    """The run as data: the summary the console and the button show, and every finding."""
+    return {**result.summary.as_json(), "findings": [f.as_dict() for f in result.findings]}
 
 
 def _forms(args: argparse.Namespace) -> int:
     from .forms import write_forms
-    from .formspec import load_formspec
-    from .roster import load_roster
-    from .settings import FORM_FILE, ROSTER_FILE, load_settings
+    from .templates import load_templates
 
-    settings = load_settings(args.templates)
-    spec = load_formspec(args.templates / FORM_FILE)
-    roster = load_roster(args.templates / ROSTER_FILE, spec)
+    loaded = load_templates(args.templates)
     folder = args.outputs / FORMS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        blank, *prefilled = write_forms(spec, roster, settings, folder)
+        blank, *prefilled = write_forms(loaded.campaign, loaded.roster, loaded.settings, folder)
     except PermissionError as exc:
         raise ConfigError(
             f"无法写入 {exc.filename}：该文件可能正在 Excel/WPS 中打开，请关闭后重试。"
         ) from None
     print(f"已生成空白标准表：{blank}")
-    print(f"已生成各村（社区）预填标准表 {len(prefilled)} 份，位于：{folder}")
+    print(f"已生成各{loaded.campaign.scope.unit.name}预填标准表 {len(prefilled)} 份，位于：{folder}")
+    return EXIT_OK
+
+
+def _template(args: argparse.Namespace) -> int:
+    """Write the template generated from the definition into the outputs folder, for tuning in Word."""
+    from .atomic import atomic_write
+    from .report_template import generated_template
+    from .templates import load_templates
+
+    loaded = load_templates(args.templates)
+    data = generated_template(loaded.campaign)
+    written = atomic_write(Path(args.outputs) / GENERATED_TEMPLATE, lambda temp: temp.write_bytes(data))
+    print(f"已生成工作总结模板：{written}")
+    print("用 Word 修改文字后，另存为 templates/工作总结模板.docx，下次运行即按它生成报告。")
     return EXIT_OK
 
 

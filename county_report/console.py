@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .cnformat import cn_date, display_width
-from .findings import Finding, Severity
+from .findings import Finding
 from .model import RunResult
 
 MAX_ROWS_SHOWN = 200  # the full list is always in 校验结果; the console shows the first ones
@@ -39,31 +39,33 @@ def findings_table(findings: Sequence[Finding]) -> str:
 
 
 def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
-    """The closing summary in Chinese: counts, missing villages, where the outputs are."""
-    errors = sum(1 for f in result.findings if f.is_error)
-    warnings = sum(1 for f in result.findings if f.severity is Severity.WARNING)
+    """The closing summary in Chinese, from the run's one summary: counts, missing units, outputs."""
+    summary = result.summary
     lines = [
-        f"读取文件 {result.files_read} 个：采用 {result.accepted} 个，拒收 {result.rejected} 个，"
-        f"被取代 {result.superseded} 个；跳过 {result.skipped} 个。",
-        f"错误 {errors} 条，警告 {warnings} 条。",
-        f"已报村（社区）{result.villages_reported} 个 / 应报 {result.villages_expected} 个，"
-        f"未报 {len(result.missing_villages)} 个" + _to_correct(result) + "。",
+        f"读取文件 {summary['files_read']} 个：采用 {summary['accepted']} 个，拒收 {summary['rejected']} 个，"
+        f"被取代 {summary['superseded']} 个；跳过 {summary['skipped']} 个。",
+        f"错误 {summary['errors']} 条，警告 {summary['warnings']} 条。",
+        f"已报{summary.unit_name}{summary['reported']} 个 / 应报 {summary['expected']} 个，"
+        f"未报 {len(summary['missing'])} 个" + _to_correct(summary["to_correct"]) + "。",
     ]
-    if result.as_of:
-        lines.append(f"统计截止日期：{cn_date(result.as_of)}")
-    lines += list(result.notices)
-    if result.workbook_path:
-        lines.append(f"汇总表：{result.workbook_path}")
-    if result.report_path:
-        lines.append(f"工作总结：{result.report_path}")
+    if summary["period"]:
+        lines.append(f"统计截止日期：{cn_date(summary['period'])}")
+    lines += list(summary["notices"])
+    if summary["workbook"]:
+        lines.append(f"汇总表：{summary['workbook']}")
+    if summary["report"]:
+        lines.append(f"工作总结：{summary['report']}")
+    if summary["status_note"]:
+        lines.append(f"报送情况说明（内部）：{summary['status_note']}")
+    if summary["upward"]:
+        lines.append(f"上报表（报上级）：{summary['upward']}")
     if check_only:
         lines.append("（仅校验，未生成汇总表和报告。）")
     return lines
 
 
-def _to_correct(result: RunResult) -> str:
-    count = len(result.villages_to_correct)
-    return f"，报表有误待更正 {count} 个" if count else ""
+def _to_correct(places: list[str]) -> str:
+    return f"，报表有误待更正 {len(places)} 个" if places else ""
 
 
 class ProgressBar:

@@ -164,9 +164,9 @@ def write_outcome(sheet: SheetLike, result: RunResult) -> None:
         "拒收": result.rejected,
         "被取代": result.superseded,
         "跳过": result.skipped,
-        "应报村数": result.villages_expected,
-        "已报村数": result.villages_reported,
-        "未报村（社区）": _text(missing_villages_text(result.missing_villages) + to_correct_text(result)),
+        "应报村数": result.units_expected,
+        "已报村数": result.units_reported,
+        "未报村（社区）": _text(missing_villages_text(result.missing_units) + to_correct_text(result)),
         "汇总表": output_link(result.workbook_path),
         "工作总结": output_link(result.report_path),
         "提示": _text("；".join(result.notices)),
@@ -215,7 +215,7 @@ def missing_villages_text(missing: tuple[tuple[str, str], ...]) -> str:
 
 def to_correct_text(result: RunResult) -> str:
     """Villages whose form arrived but was rejected: not 未报, but still to chase."""
-    wrong = result.villages_to_correct
+    wrong = result.units_to_correct
     return f"。另有 {len(wrong)} 个报表有误待更正：{'、'.join(t + v for t, v in wrong)}" if wrong else ""
 
 

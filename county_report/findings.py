@@ -82,12 +82,12 @@ CATALOGUE: dict[str, Kind] = {
         Kind(
             "superseded",
             _W,
-            "{village}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",
+            "{place}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。",
         ),
         # header fields
         Kind("missing-field", _E, "必填项「{label}」未填写。"),
-        Kind("unknown-township", _E, "乡镇（街道）「{value}」不在名册中。{suggestion}"),
-        Kind("unknown-village", _E, "「{value}」不在名册中{township}的村（社区）里。{suggestion}"),
+        Kind("unknown-township", _E, "{label}「{value}」不在名册中。{suggestion}"),
+        Kind("unknown-village", _E, "「{value}」不在名册中{group}的{unit}里。{suggestion}"),
         Kind(
             "bad-date", _E, "「{label}」的值「{value}」不是有效日期，请填写如 2026年11月20日 或 2026-11-20。"
         ),
@@ -107,6 +107,9 @@ CATALOGUE: dict[str, Kind] = {
             _E,
             "「{label}」的值「{value}」中的逗号位置不对：逗号只能用作千位分隔（如 1,200），小数点请用“.”。",
         ),
+        Kind("blank-mean", _W, "「{label}」未填写，不计入平均数。"),
+        Kind("percent-too-large", _E, "「{label}」的值「{value}」超过 {reason}。"),
+        Kind("not-applicable", _W, "「{label}」不适用于{reason}，所填的值未计入汇总。"),
         Kind("not-greater", _E, "「{label}」（{value}）大于{reason}，请核实。"),
         # ledger and highlights
         Kind("missing-category", _E, "问题台账第 {row} 行有问题描述但未填问题类别。"),
@@ -120,6 +123,26 @@ CATALOGUE: dict[str, Kind] = {
             "ledger-count-mismatch",
             _W,
             "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。",
+        ),
+        Kind(
+            "upward-edited",
+            _W,
+            "「{label}」在上报表生成后被手工改动过（现为 {value}），已按现值汇总，请与报送单位核实。",
+        ),
+        Kind(
+            "upward-other-definition",
+            _W,
+            "这份上报表按另一版活动定义生成（版本 {value}，本级为 {reason}），请核对各项指标是否一致。",
+        ),
+        Kind(
+            "lower-level-form",
+            _E,
+            "这是{label}「{value}」的报表，本级收{unit}的上报表{reason}，未计入汇总。",
+        ),
+        Kind(
+            "double-counted",
+            _E,
+            "本文件是「{value}」的报表，而{place}已报送上报表「{reason}」，同时计入会重复计算，本文件未计入汇总。",
         ),
         Kind("too-many-rows", _E, "工作表「{sheet}」有 {value} 行，超过上限 {reason} 行，已拒收。"),
         Kind("text-cleaned", _W, "「{label}」中含有控制字符，已删除。"),
@@ -165,7 +188,7 @@ def finding(
     kind = CATALOGUE[code]
     shown = _shown(value)
     params = {"label": label, "value": shown, "sheet": sheet, "cell": cell, "reason": "", "suggestion": ""}
-    params |= {"township": "", "village": "", "advice": "", "row": "", "expected": ""}
+    params |= {"group": "", "place": "", "unit": "", "advice": "", "row": "", "expected": ""}
     params |= {k: v for k, v in details.items()}
     return Finding(
         code=code,

@@ -1,4 +1,4 @@
-"""The 填表说明 sheet: Chinese instructions generated from the FormSpec, field by field."""
+"""The 填表说明 sheet: Chinese instructions generated from the campaign definition, field by field."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from copy import copy
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .formspec import Check, Column, Field, FormSpec
+from .definition import Campaign, Column, Field
 
-_TYPE_NAMES = {
-    "text": "文字",
-    "date": "日期",
-    "integer": "整数",
-    "decimal": "数字（可带小数）",
-    "choice": "下拉选择",
-}
 _THIN = Side(style="thin", color="808080")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADS = ("工作表", "项目", "单位", "类型", "是否必填", "说明")
@@ -24,65 +17,63 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 
 
-def guide_lines(spec: FormSpec) -> list[str]:
-    """The general rules a village needs before filling in the form."""
-    sheets = "、".join(f"「{s}」" for s in spec.sheets)
+def guide_lines(campaign: Campaign) -> list[str]:
+    """The general rules a unit needs before filling in the form."""
+    scope = campaign.scope
+    sheets = "、".join(f"「{s}」" for s in campaign.sheets)
+    places = "和".join(f.label for f in campaign.place_fields)
+    body = scope.body.short
     lines = [
-        f"本表共 {len(spec.sheets)} 个工作表：{sheets}，请逐一填写，不要改动工作表名称。",
+        f"本表共 {len(campaign.sheets)} 个工作表：{sheets}，请逐一填写，不要改动工作表名称。",
         "灰色单元格是项目名称，请勿修改；在项目名称右侧紧挨着的浅黄色单元格中填写。",
-        "县里下发的预填表已填好并锁定乡镇（街道）和村（社区），如有错误请联系县里，不要另建表格；"
-        "使用空白表的，请按县里名册上的名称填写。",
+        f"{body}里下发的预填表已填好并锁定{places}，如有错误请联系{body}里，不要另建表格；"
+        f"使用空白表的，请按{body}里名册上的名称填写。",
         "数值只填阿拉伯数字，不要带单位，不要写“约”“余”等字；没有的填 0，不要空着。",
         "日期按 2026-11-20 的格式填写。",
-        f"「{spec.ledger.sheet}」每个问题占一行，从第 2 行起连续填写；类别和状态请从下拉列表中选择。",
-        f"「{spec.highlights.sheet}」可填写几条简短的典型事例，供县里总结时引用。",
+        f"「{campaign.ledger.sheet}」每个问题占一行，从第 2 行起连续填写；类别和状态请从下拉列表中选择。",
+        f"「{campaign.highlights.sheet}」可填写几条简短的典型事例，供{body}里总结时引用。",
     ]
-    lines += [_check_line(spec, c) for c in spec.checks]
-    lines.append("填好后保存为 .xlsx 文件，文件名建议为“乡镇-村.xlsx”，按时报送。")
+    lines += [
+        f"「{t.sheet}」每项占一行，从第 2 行起连续填写" + ("。" if t.required else "；没有的可以不填。")
+        for t in campaign.tables
+    ]
+    lines += [check.guide_line() for check in campaign.checks]
+    lines.append(
+        f"填好后保存为 .xlsx 文件，文件名建议为“{'-'.join(lv.short for lv in (scope.group, scope.unit) if lv)}.xlsx”，按时报送。"
+    )
     return lines
 
 
-def _check_line(spec: FormSpec, check: Check) -> str:
-    if check.kind == "not-greater":
-        return f"「{spec.field(check.left).label}」不能大于「{spec.field(check.right).label}」。"
-    metric = spec.field(check.metric).label
-    if check.status:
-        return f"「{spec.ledger.sheet}」中办理状态为“{check.status}”的行数应等于「{metric}」。"
-    return f"「{spec.ledger.sheet}」的问题行数应等于「{metric}」。"
-
-
-def guide_rows(spec: FormSpec) -> list[tuple[str, str, str, str, str, str]]:
+def guide_rows(campaign: Campaign) -> list[tuple[str, str, str, str, str, str]]:
     """One row per field and table column: sheet, name, unit, type, required, note."""
-    rows = [_field_row(spec.basic_sheet, f) for f in spec.fields]
-    for table in (spec.ledger, spec.highlights):
+    rows = [_field_row(campaign.basic_sheet, f) for f in campaign.fields]
+    for table in campaign.all_tables:
         rows += [_column_row(table.sheet, c) for c in table.columns]
     return rows
 
 
 def _field_row(sheet: str, f: Field) -> tuple[str, str, str, str, str, str]:
-    note = {"date": "如 2026-11-20", "integer": "大于或等于 0 的整数", "decimal": "大于或等于 0，可带小数"}
-    return (
-        sheet,
-        f.label,
-        f.unit,
-        _TYPE_NAMES[f.type],
-        "必填" if f.required else "选填",
-        note.get(f.type, ""),
-    )
+    note = f.type.guide_note(f)
+    if f.applies_to:
+        note = (
+            f"{note}；只有{'、'.join(sorted(f.applies_to))}填写"
+            if note
+            else f"只有{'、'.join(sorted(f.applies_to))}填写"
+        )
+    return (sheet, f.label, f.unit, f.type.title, "必填" if f.required else "选填", note)
 
 
 def _column_row(sheet: str, c: Column) -> tuple[str, str, str, str, str, str]:
-    note = "可选：" + "、".join(c.choices) if c.choices else ("如 2026-11-20" if c.type == "date" else "")
     required = "必填" if c.role in ("category", "description", "status", "title", "content") else "选填"
-    return (sheet, c.header, "", _TYPE_NAMES[c.type], required, note)
+    return (sheet, c.header, "", c.type.title, required, c.type.guide_note(c))
 
 
-def write_guide(ws: Worksheet, spec: FormSpec, title: str = "") -> None:
+def write_guide(ws: Worksheet, campaign: Campaign, title: str = "") -> None:
     """Fill the 填表说明 sheet: numbered rules, then a table of every field."""
-    ws["A1"] = f"{title or spec.title}填表说明"
+    ws["A1"] = f"{title or campaign.title}填表说明"
     ws["A1"].font = Font(bold=True, size=14)
     row = 3
-    for n, line in enumerate(guide_lines(spec), start=1):
+    for n, line in enumerate(guide_lines(campaign), start=1):
         ws.cell(row, 1, f"{n}. {line}")
         row += 1
     row += 1
@@ -92,7 +83,7 @@ def write_guide(ws: Worksheet, spec: FormSpec, title: str = "") -> None:
         cell.fill = _HEAD_FILL
         ws.column_dimensions[cell.column_letter].width = width
     body_style = None
-    for values in guide_rows(spec):
+    for values in guide_rows(campaign):
         row += 1
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row, col, value)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .formspec import normalize_name
+from .definition import normalize_name
 
 _COPY_SUFFIX = re.compile(r"(?:\(\d{1,3}\)|_\d{1,3}|副本\d{0,3})$")  # after NFKC and without spaces
 

@@ -1,22 +1,24 @@
-"""From a folder of returned files to the submissions that count, with every finding.
+"""From a folder of returned files to every file read, with every finding.
 
-Lock files and hidden files are skipped and listed; every other file is screened and read in a
-worker process; of two files for one village the later 填报日期 wins, the other is listed.
+Lock files and hidden files are skipped and listed; every other file is screened, read and
+validated (`read_one`) in a worker process. Which of them count is selection's business.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import listing
+from .definition import Campaign
 from .findings import Finding, finding
 from .model import Submission
+from .roster import Roster
+from .templates import Templates, load_templates
 from .workers import Job, Outcome, run_jobs
 
 # Every run reads in worker processes, however small: a file that crashes the native reader must
@@ -44,35 +46,38 @@ def discover(inputs: Path) -> list[tuple[str, Path]]:
     return list(listing.discover(inputs).files)
 
 
+def read_one(path: Path, display_name: str, campaign: Campaign, roster: Roster) -> Submission | Finding:
+    """Screen, read and validate one file: a rejection finding, or the Submission with its findings."""
+    from .guard import screen
+    from .reader import read_form
+    from .validate import validate_form
+
+    rejection, data = screen(path, display_name, campaign.sheets)
+    if rejection is not None:
+        return rejection
+    submission = validate_form(read_form(path, campaign, display_name, data), campaign, roster)
+    digest = hashlib.sha256(data if data else Path(path).read_bytes()).hexdigest()  # the bytes screened
+    return replace(submission, sha256=digest)
+
+
 class ReadTask:
-    """The per-file work of a worker: screen, then read and validate. Picklable for spawn."""
+    """The per-file work of a worker: `read_one` with the templates loaded once. Picklable for spawn."""
 
     def __init__(self, templates: Path):
         self.templates = Path(templates)
 
     def __call__(self, job: Job) -> Submission | Finding:
-        from .guard import screen
-        from .reader import read_submission
-
-        spec, roster = _templates(self.templates)
-        rejection, data = screen(job.path, job.display_name, spec.sheets)
-        if rejection is not None:
-            return rejection
-        return read_submission(job.path, spec, roster, job.display_name, data)  # the bytes screened
+        loaded = _templates(self.templates)
+        return read_one(job.path, job.display_name, loaded.campaign, loaded.roster)
 
 
-_loaded: dict[Path, tuple] = {}
+_loaded: dict[Path, Templates] = {}
 
 
-def _templates(templates: Path) -> tuple:
-    """Form definition and roster, loaded once per worker process."""
+def _templates(templates: Path) -> Templates:
+    """Settings, definition and roster, loaded once per worker process."""
     if templates not in _loaded:
-        from .formspec import load_formspec
-        from .roster import load_roster
-        from .settings import FORM_FILE, ROSTER_FILE
-
-        spec = load_formspec(templates / FORM_FILE)
-        _loaded[templates] = (spec, load_roster(templates / ROSTER_FILE, spec))
+        _loaded[templates] = load_templates(templates)
     return _loaded[templates]
 
 
@@ -137,78 +142,3 @@ def _unread(outcome: Outcome) -> Finding:
         return finding("file-unreadable", file=name, reason=outcome.detail)
     # the reader's own words are technical English: they go to the 值 column, not the message
     return finding("file-corrupt", file=name, reason="文件内部数据有误", value=outcome.detail)
-
-
-_UNPLACED = {"unknown-township", "unknown-village"}
-
-
-def placed(sub: Submission) -> tuple[str, str] | None:
-    """The roster village a file speaks for, whether or not it is valid; None if unknown."""
-    if not sub.township or not sub.village or any(f.code in _UNPLACED for f in sub.findings):
-        return None
-    return sub.township, sub.village
-
-
-def pick_latest(submissions: Sequence[Submission]) -> tuple[list[Submission], list[Finding]]:
-    """One file per village: the later 填报日期, then the later file time, wins, valid or not.
-
-    A village that corrects its form and sends it again is judged on the new file alone; the
-    older files are listed as superseded. Files that name no roster village all stay.
-    """
-    groups: dict[tuple[str, str], list[Submission]] = {}
-    latest = []
-    for sub in submissions:
-        place = placed(sub)
-        if place is None:
-            latest.append(sub)
-        else:
-            groups.setdefault(place, []).append(sub)
-    superseded = []
-    for group in groups.values():
-        group.sort(key=lambda s: (s.header.get("filled_on") or date.min, s.mtime, s.file))
-        winner = group[-1]
-        latest.append(winner)
-        superseded += [_superseded(loser, winner) for loser in group[:-1]]
-    order = {id(s): i for i, s in enumerate(submissions)}
-    latest.sort(key=lambda s: order[id(s)])
-    return latest, superseded
-
-
-def _superseded(loser: Submission, winner: Submission) -> Finding:
-    when = loser.header.get("filled_on")
-    return finding(
-        "superseded",
-        file=loser.file,
-        value=when.isoformat() if when else "未填",
-        village=f"{winner.township}{winner.village}",
-        reason=winner.file,
-    )
-
-
-def default_period(submissions: Sequence[Submission]) -> date | None:
-    """The most common 统计截止日期 among the submissions (ties: the later date)."""
-    counts = Counter(s.header.get("as_of") for s in submissions if s.header.get("as_of"))
-    if not counts:
-        return None
-    return max(counts, key=lambda d: (counts[d], d))
-
-
-def period_findings(submissions: Sequence[Submission], period: date, spec) -> list[Finding]:
-    """A warning for each counted form whose 统计截止日期 is not the run's period."""
-    field = spec.role("as_of")
-    out = []
-    for sub in submissions:
-        as_of = sub.header.get(field.key)
-        if as_of and as_of != period:
-            out.append(
-                finding(
-                    "as-of-mismatch",
-                    file=sub.file,
-                    sheet=spec.basic_sheet,
-                    cell=sub.cells.get(field.key, ""),
-                    label=field.label,
-                    value=as_of.isoformat(),
-                    reason=period.isoformat(),
-                )
-            )
-    return out

@@ -6,39 +6,53 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import Finding
+
+if TYPE_CHECKING:
+    from .summary import RunSummary
+
+Place = tuple[str, str]  # (group, unit): 城关镇, 东风村; the group is "" when the office has none
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One village form as read and normalised: header values, metrics, ledger and highlights.
+    """One unit's form as read and normalised: places and dates by role, every field by key.
 
     `findings` holds everything found in this file; `accepted` is False when any is an error.
+    `place` is the roster unit the file speaks for, None when its names are not in the roster.
     """
 
     file: str
     path: Path
     mtime: float
     header: Mapping[str, Any]  # key → str | date | None
-    metrics: Mapping[str, int | float]  # key → number (blank counted as 0)
+    metrics: Mapping[str, int | float | None]  # key → number (blank counted as 0; None: not this type's)
     ledger: tuple[Mapping[str, Any], ...]  # column key → value, plus "_row" (sheet row number)
     highlights: tuple[Mapping[str, Any], ...]
     findings: tuple[Finding, ...]
-    cells: Mapping[str, str] = field(default_factory=dict)  # header/metric key → cell address
+    cells: Mapping[str, str] = field(default_factory=dict)  # field key → cell address
+    place: Place | None = None
+    unit_type: str = ""
+    as_of: date | None = None
+    filled_on: date | None = None
+    tables: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)  # further ledgers
+    sha256: str = ""  # of the bytes read: what the upward submission and the audit name
+    breakdown: tuple[Mapping[str, Any], ...] = ()  # an upward submission's figures per group (its 分组汇总)
+    lower_unit: str = ""  # a form of the level below (a village's, at an office receiving townships')
 
     @property
     def accepted(self) -> bool:
         return not any(f.is_error for f in self.findings)
 
     @property
-    def township(self) -> str:
-        return str(self.header.get("township") or "")
+    def group(self) -> str:
+        return self.place[0] if self.place else ""
 
     @property
-    def village(self) -> str:
-        return str(self.header.get("village") or "")
+    def unit(self) -> str:
+        return self.place[1] if self.place else ""
 
 
 @dataclass(frozen=True)
@@ -66,16 +80,20 @@ class RunResult:
     rejected: int
     skipped: int
     superseded: int
-    villages_expected: int
-    villages_reported: int
-    missing_villages: tuple[tuple[str, str], ...]  # (township, village): no file at all
+    units_expected: int
+    units_reported: int
+    missing_units: tuple[Place, ...]  # no file at all
     findings: tuple[Finding, ...]
     workbook_path: Path | None = None
     report_path: Path | None = None
+    status_path: Path | None = None  # 报送情况说明.docx
+    upward_path: Path | None = None  # 上报表 for the office above
+    placeholders: int = 0  # 【请补充】 left in the report
     notices: tuple[str, ...] = field(default=())  # e.g. "汇总表.xlsx 正被占用，已另存为 …"
     exit_code: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)  # stage → seconds, for the benchmark
-    villages_to_correct: tuple[tuple[str, str], ...] = ()  # their latest file arrived but was rejected
+    units_to_correct: tuple[Place, ...] = ()  # their latest file arrived but was rejected
+    summary: RunSummary | None = None  # built once at the end of the run; every renderer reads it
 
     @property
     def errors(self) -> tuple[Finding, ...]:

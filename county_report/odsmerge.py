@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from .formspec import normalize_name
+from .definition import normalize_name
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _T = f"{{{_TABLE}}}"

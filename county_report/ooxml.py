@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .formspec import normalize_name
+from .definition import normalize_name
 
 _ATTR = re.compile(r"""([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SHEET_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?sheet(\s[^<>]*)?/?>")

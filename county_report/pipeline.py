@@ -1,4 +1,8 @@
-"""The whole run in one function: the command line and the Excel button both call `run`."""
+"""The whole run in one function: the command line and the Excel button both call `run`.
+
+Wiring only: templates → intake (every file screened, read, validated) → selection (which
+files count, the period) → aggregate → workbook and report. Each stage lives in its module.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,19 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .findings import Finding
-from .intake import Intake, default_period, period_findings, pick_latest, placed, take_in
+from .intake import Intake, take_in
 from .model import RunOptions, RunResult
 from .outputlock import OutputLock
 from .publish import OutputSet
 from .safename import safe_output_name
-from .settings import FORM_FILE, REPORT_TEMPLATE_FILE, ROSTER_FILE, load_settings
+from .selection import Selection, period_findings, select
+from .settings import REPORT_TEMPLATE_FILE
+from .summary import summarize
+from .templates import Templates, load_templates
 
 WORKBOOK_NAME = "汇总表.xlsx"
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
+SYSTEM_FONTS = "系统字体"  # the settings' 字体 value that writes 仿宋/楷体/宋体 instead of the official fonts
 NOTHING_NOTICE = "没有可以汇总的报表（文件夹为空，或所有报表都有错误），未生成汇总表和报告。"
 
 
@@ -50,13 +58,8 @@ def run(
 
 
 def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResult:
-    from .formspec import load_formspec
-    from .roster import load_roster
-
     started, watch = datetime.now(), _Stopwatch()
-    settings = load_settings(options.templates)
-    spec = load_formspec(options.templates / FORM_FILE)
-    roster = load_roster(options.templates / ROSTER_FILE, spec)
+    templates = load_templates(options.templates)
     watch.lap("templates")
     warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
     intake = take_in(
@@ -65,43 +68,47 @@ def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResul
     if warming is not None:
         warming.join()
     watch.lap("read")
-    latest, superseded = pick_latest(intake.submissions)
-    counted = [s for s in latest if s.accepted]
-    period = options.as_of or default_period(counted) or default_period(intake.submissions)
-    dropped = {f.file for f in superseded}
-    extra = [*superseded, *(period_findings(counted, period, spec) if period else [])]
-    findings = _all_findings(intake, dropped, extra)
-    reported = {(s.township, s.village) for s in counted}
-    to_correct = {p for s in latest if not s.accepted and (p := placed(s)) and p not in reported}
-    result = RunResult(
+    chosen = select(intake.submissions, templates.roster, options.as_of)
+    result = _result(started, intake, chosen, templates)
+    has_errors = any(f.is_error for f in result.findings)
+    if not options.check_only:
+        if options.strict and has_errors:
+            result = replace(result, notices=(STRICT_NOTICE,))
+        elif not chosen.counted:
+            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
+        else:
+            day = report_date or date.today()
+            result = _write_outputs(result, chosen, templates, options, day, watch)
+    result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
+    unit = templates.campaign.scope.unit
+    return replace(result, summary=summarize(result, unit.name, unit.short))
+
+
+def _result(started: datetime, intake: Intake, chosen: Selection, templates: Templates) -> RunResult:
+    """Counts and findings of the run, before anything is written."""
+    counted, period = chosen.counted, chosen.period
+    dropped = {f.file for f in chosen.superseded}
+    extra = [*chosen.superseded, *chosen.double]
+    extra += period_findings(counted, period, templates.campaign) if period else []
+    return RunResult(
         started_at=started,
         as_of=period,
         files_read=intake.files_read,
         accepted=len(counted),
-        rejected=len(latest) - len(counted) + len(intake.unread),
+        rejected=len(chosen.latest) - len(counted) + len(intake.unread),
         skipped=len(intake.skipped),
-        superseded=len(superseded),
-        villages_expected=len(roster.villages),
-        villages_reported=len(reported),
-        missing_villages=tuple(v for v in roster.villages if v not in reported and v not in to_correct),
-        villages_to_correct=tuple(v for v in roster.villages if v in to_correct),
-        findings=findings,
+        superseded=len(chosen.superseded),
+        units_expected=len(templates.roster.units),
+        units_reported=len(chosen.reported),
+        missing_units=chosen.missing,
+        units_to_correct=chosen.to_correct,
+        findings=_all_findings(intake, dropped, extra),
     )
-    has_errors = any(f.is_error for f in findings)
-    if not options.check_only:
-        if options.strict and has_errors:
-            result = replace(result, notices=(STRICT_NOTICE,))
-        elif not counted:
-            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
-        else:
-            day = report_date or date.today()
-            result = _write_outputs(result, counted, to_correct, roster, spec, settings, options, day, watch)
-    return replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
 
 
 # What writing the outputs imports (pandas alone takes ~0.5 s): loaded while the workers read,
 # when the parent process has little else to do.
-_OUTPUT_MODULES = ("county_report.report_text", "county_report.workbook", "county_report.report")
+_OUTPUT_MODULES = ("county_report.report_facts", "county_report.workbook", "county_report.report")
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
@@ -133,32 +140,55 @@ def _all_findings(intake: Intake, dropped: set[str], extra: list[Finding]) -> tu
 
 
 def _write_outputs(
-    result, counted, to_correct, roster, spec, settings, options, report_date, watch
+    result: RunResult, chosen: Selection, templates: Templates, options: RunOptions, report_date: date, watch
 ) -> RunResult:
-    """Aggregate, then write the workbook and the report; each lands atomically."""
+    """Aggregate, then write the workbook, the report and the 报送情况说明; each lands atomically."""
     from .aggregate import aggregate
     from .report import render_report
-    from .report_text import build_context
+    from .report_facts import build_context
+    from .report_template import generated_template
     from .sidecar import Sidecar
+    from .status_note import status_note_name, write_status_note
+    from .upward import upward_name, write_upward
     from .workbook import write_workbook
 
-    outputs = Path(options.outputs)
-    report_name = safe_output_name(f"{settings.report_title}.docx")  # 县名 may hold "/" or ".."
-    # both are written in full, then published together (publish.py); the report renders in a
-    # second process, under a time limit, while this one writes the workbook
-    with OutputSet(outputs, (WORKBOOK_NAME, report_name)) as staged, Sidecar(render_report) as sidecar:
-        agg = aggregate(counted, roster, spec, result.as_of or report_date, to_correct)
+    outputs, settings, campaign = Path(options.outputs), templates.settings, templates.campaign
+    template = options.templates / REPORT_TEMPLATE_FILE
+    generated = b"" if template.is_file() else generated_template(campaign)  # no template: the definition's
+    system_fonts = getattr(settings, "fonts", "") == SYSTEM_FONTS
+    as_of = result.as_of or report_date
+    # names from settings may hold "/" or ".."; every output is written in full, then all are
+    # published together (publish.py); the report renders in a second process, under a time
+    # limit, while this one writes the workbook
+    names = [safe_output_name(n) for n in (f"{settings.report_title}.docx", status_note_name(settings))]
+    names += [WORKBOOK_NAME, safe_output_name(upward_name(settings, as_of))]
+    report_name, status_name, _, upward_file = names
+    with OutputSet(outputs, names) as staged, Sidecar(render_report) as sidecar:
+        agg = aggregate(chosen.counted, templates.roster, campaign, as_of, chosen.to_correct)
         context = build_context(agg, settings, report_date)
         watch.lap("aggregate")
-        report = sidecar.run(context, options.templates / REPORT_TEMPLATE_FILE, staged.path(report_name))
+        report = sidecar.run(context, template, staged.path(report_name), generated, system_fonts)
         workbook_path = write_workbook(agg, result.findings, staged.path(WORKBOOK_NAME))
         watch.lap("workbook")
-        report_path = report()
+        rejected_files = {s.place: s.file for s in chosen.latest if s.place and not s.accepted}
+        status_path = write_status_note(
+            agg, result.findings, rejected_files, settings, staged.path(status_name)
+        )
+        sources = [(s.file, s.sha256) for s in chosen.counted]
+        upward_path = write_upward(agg, settings, sources, report_date, staged.path(upward_file))
+        report_path, placeholders = report()
         watch.lap("report")  # only the wait for the report after the workbook is done
-        published = staged.publish({WORKBOOK_NAME: workbook_path, report_name: report_path})
+        written = {WORKBOOK_NAME: workbook_path, report_name: report_path, status_name: status_path}
+        published = staged.publish({**written, upward_file: upward_path})
+    notices = [published.notice] if published.notice else []
+    if placeholders:
+        notices.append(f"工作总结中还有 {placeholders} 处黄底的【请补充：…】，请在 Word 中填写后再上报。")
     return replace(
         result,
         workbook_path=published.paths[WORKBOOK_NAME],
         report_path=published.paths[report_name],
-        notices=(published.notice,) if published.notice else (),
+        status_path=published.paths[status_name],
+        upward_path=published.paths.get(upward_file),
+        placeholders=placeholders,
+        notices=tuple(notices),
     )

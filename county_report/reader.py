@@ -7,13 +7,14 @@ a field's value is the cell right of its label; tables are found by their header
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .definition import Campaign, TableSpec, normalize_label, normalize_name
 from .findings import Finding, finding
-from .formspec import FormSpec, TableSpec, normalize_label, normalize_name
 from .odsmerge import ods_merges
+from .upward_format import BREAKDOWN_SHEET, MANIFEST_SHEET
 from .values import cell_address, is_blank
 
 HEADER_SEARCH_ROWS = 30  # a table's header row stands within the first rows of its sheet
@@ -50,9 +51,11 @@ class RawForm:
     path: Path
     mtime: float
     fields: dict[str, Cell]  # field key → its value cell
-    ledger: tuple[dict[str, Cell], ...]  # column key → cell; only rows with something typed
-    highlights: tuple[dict[str, Cell], ...]
+    tables: dict[
+        str, tuple[dict[str, Cell], ...]
+    ]  # table key → rows (column key → cell), blank rows left out
     findings: tuple[Finding, ...]  # structural problems (missing sheet or labels)
+    extra: dict[str, list[list[Any]]] = field(default_factory=dict)  # an upward submission's own sheets
 
 
 class _Grid:
@@ -80,7 +83,7 @@ class _Grid:
             return None
 
 
-def read_form(path: Path, spec: FormSpec, display_name: str, data: bytes = b"") -> RawForm:
+def read_form(path: Path, campaign: Campaign, display_name: str, data: bytes = b"") -> RawForm:
     """Open the file and locate fields and table rows; structural problems become findings.
 
     `data`: the file's bytes as the guard checked them (zip formats); read from `path` if empty.
@@ -90,7 +93,9 @@ def read_form(path: Path, spec: FormSpec, display_name: str, data: bytes = b"") 
     path = Path(path)
     mtime = path.stat().st_mtime
     ods_merged = (
-        ods_merges(io.BytesIO(data) if data else path, spec.sheets) if path.suffix.lower() == ".ods" else {}
+        ods_merges(io.BytesIO(data) if data else path, campaign.sheets)
+        if path.suffix.lower() == ".ods"
+        else {}
     )
     opened = (
         CalamineWorkbook.from_filelike(io.BytesIO(data)) if data else CalamineWorkbook.from_path(str(path))
@@ -109,26 +114,30 @@ def read_form(path: Path, spec: FormSpec, display_name: str, data: bytes = b"") 
                 merged = None
             return _Grid(name, sheet.to_python(skip_empty_area=False), merged or ods_merged.get(name))
 
-        basic, ledger, highlights = (grid(s) for s in spec.sheets)
-    absent = [s for s, g in zip(spec.sheets, (basic, ledger, highlights), strict=True) if g is None]
+        basic = grid(campaign.basic_sheet)
+        grids = {t.key: grid(t.sheet) for t in campaign.all_tables}
+        extra = {name: found.rows for name in (MANIFEST_SHEET, BREAKDOWN_SHEET) if (found := grid(name))}
+    absent = [campaign.basic_sheet] if basic is None else []
+    absent += [t.sheet for t in campaign.all_tables if t.required and grids[t.key] is None]
     problems = [f"缺少工作表「{'」「'.join(absent)}」"] if absent else []
     fields: dict[str, Cell] = {}
     if basic is not None:
-        fields, missing = _locate_fields(basic, spec)
+        fields, missing = _locate_fields(basic, campaign)
         if missing:
             problems.append(f"工作表「{basic.name}」中找不到标签「{'」「'.join(missing)}」")
-    ledger_rows, problem = _table_rows(ledger, spec.ledger)
-    problems += [problem] if problem else []
-    highlight_rows, problem = _table_rows(highlights, spec.highlights)
-    problems += [problem] if problem else []
+    tables = {}
+    for table in campaign.all_tables:
+        tables[table.key], problem = _table_rows(grids[table.key], table)
+        problems += [problem] if problem else []
     found = tuple(
         finding("not-standard-form", file=display_name, reason="；".join(problems)) for _ in problems[:1]
     )
-    return RawForm(display_name, path, mtime, fields, ledger_rows, highlight_rows, found)
+    return RawForm(display_name, path, mtime, fields, tables, found, extra)
 
 
-def _locate_fields(grid: _Grid, spec: FormSpec) -> tuple[dict[str, Cell], list[str]]:
-    wanted = {f.match_label: f for f in spec.fields}
+def _locate_fields(grid: _Grid, campaign: Campaign) -> tuple[dict[str, Cell], list[str]]:
+    """The value cell right of every label; labels watched but not required (the level below) too."""
+    wanted = {f.match_label: f for f in (*campaign.fields, *campaign.watched)}
     fields: dict[str, Cell] = {}
     for r, row in enumerate(grid.rows):
         for c, value in enumerate(row):
@@ -139,7 +148,7 @@ def _locate_fields(grid: _Grid, spec: FormSpec) -> tuple[dict[str, Cell], list[s
                 continue
             vc = grid.merged_right.get((r, c), c) + 1  # a merged label's value is right of the merge
             fields[field.key] = Cell(grid.name, r, vc, grid.get(r, vc))
-    missing = [f.display_label for f in spec.fields if f.key not in fields]
+    missing = [f.display_label for f in campaign.fields if f.key not in fields]
     return fields, missing
 
 
@@ -169,10 +178,3 @@ def _find_header(grid: _Grid, table: TableSpec) -> tuple[int, list[tuple[str, in
         if len(columns) >= max(2, (len(table.columns) + 1) // 2):
             return r, columns
     return -1, []
-
-
-def read_submission(path: Path, spec: FormSpec, roster, display_name: str, data: bytes = b""):
-    """Read and validate one file (screened, its bytes in `data`): a worker's per-file work."""
-    from .validate import validate_form
-
-    return validate_form(read_form(path, spec, display_name, data), spec, roster)

@@ -1,13 +1,16 @@
-"""The four-part 总结 report: the run's figures as Chinese-named variables, rendered into the Word template.
+"""The four-part 总结 report: the run's facts as Chinese-named variables, rendered into the Word template.
 
-The context (every variable, computed from the data) is built in report_text; this module
-renders it in a sandbox and fixes up the layout (signature indents, table column widths). It
-needs no pandas, so the process that only renders (sidecar.py) starts light.
+The context (every fact, computed from the data) is built in report_facts; this module renders
+it in a sandbox and fixes up the result: signature indents, table column widths, the 【请补充】
+placeholders highlighted, the official fonts' fallbacks declared (or the system fonts written,
+when the settings ask). It needs no pandas, so the process that only renders starts light.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,9 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 
 from .atomic import atomic_write
-from .cnformat import FILTERS
+from .cnformat import FILTERS, StyleError
 from .errors import ConfigError, TemplateVariableError
+from .report_layout import FALLBACKS, declare_fallbacks
 from .sandbox import CappedEnvironment, TemplateLimit, capped_environment
 
 SIGNATURE_STYLE, DATE_STYLE = "Signature", "SignatureDate"  # style ids set by make_word_template.py
@@ -32,19 +36,27 @@ def report_environment() -> CappedEnvironment:
     return capped_environment(FILTERS, autoescape=True, undefined=StrictUndefined)
 
 
-def render_report(context: dict[str, Any], template_path: Path, out_path: Path) -> Path:
-    """Render the template with `context`, write the .docx atomically; return the path written.
+def render_report(
+    context: dict[str, Any],
+    template_path: Path,
+    out_path: Path,
+    generated: bytes = b"",
+    system_fonts: bool = False,
+) -> tuple[Path, int]:
+    """Render the template with `context`, write the .docx atomically; return the path written and
+    how many 【请补充】 placeholders it still holds.
 
+    `generated`: the template made from the definition, used when `template_path` does not exist.
     Every failure of the template is a ConfigError in Chinese naming the template. The run calls
     this in a child process under a wall-clock limit (sidecar.py); its failure messages are
     `render_failure` below.
     """
     template_path, out_path = Path(template_path), Path(out_path)
-    if not template_path.is_file():
+    if not template_path.is_file() and not generated:
         raise ConfigError(f"找不到工作总结模板：{template_path}")
     name = template_path.name
     try:
-        template = DocxTemplate(template_path)
+        template = DocxTemplate(template_path if template_path.is_file() else io.BytesIO(generated))
         env = report_environment()
         missing = template.get_undeclared_template_variables(jinja_env=env, context=context)
         if missing:
@@ -65,15 +77,22 @@ def render_report(context: dict[str, Any], template_path: Path, out_path: Path) 
         raise ConfigError(
             f"工作总结模板 {name} 超出了允许的范围：{exc}。请检查模板中的循环和计算。"
         ) from None
+    except StyleError as exc:
+        raise ConfigError(f"工作总结模板 {name} 中的数字写法有误：{exc}") from None
     except (TemplateError, RecursionError, MemoryError, OverflowError, ArithmeticError) as exc:
         raise ConfigError(f"工作总结模板 {name} 无法生成：{_in_chinese(str(exc))}。") from None
     except Exception as exc:  # noqa: BLE001 - a template is the county's data: any failure is said in Chinese
         raise ConfigError(
             f"工作总结模板 {name} 无法生成（{_in_chinese(f'{type(exc).__name__}: {exc}')}）。"
         ) from None
-    fit_table_columns(template.docx)
-    place_signature(template.docx)
-    return atomic_write(out_path, template.save)
+    document = template.docx
+    fit_table_columns(document)
+    place_signature(document)
+    remaining = highlight_placeholders(document)
+    declare_fallbacks(document)
+    if system_fonts:
+        use_system_fonts(document)
+    return atomic_write(out_path, document.save), remaining
 
 
 def render_failure(kind: str, seconds: float, args: tuple) -> ConfigError:
@@ -193,3 +212,51 @@ def _apply_widths(table, rows, widths: list[int]) -> None:
             if tc_w is not None:
                 tc_w.set(qn("w:w"), str(w))
                 tc_w.set(qn("w:type"), "dxa")
+
+
+PLACEHOLDER_START, PLACEHOLDER_END = "【请补充：", "】"
+
+
+def highlight_placeholders(document) -> int:
+    """Give every 【请补充：…】 its own yellow-highlighted run; return how many there are."""
+    count = 0
+    for paragraph in _all_paragraphs(document):
+        for run in list(paragraph.runs):
+            text = run.text
+            if PLACEHOLDER_START not in text:
+                continue
+            pieces = re.split(f"({re.escape(PLACEHOLDER_START)}.*?{re.escape(PLACEHOLDER_END)})", text)
+            run.text = pieces[0]
+            anchor = run._r
+            for piece in pieces[1:]:
+                if not piece:
+                    continue
+                new = copy.deepcopy(run._r)
+                for t in new.findall(qn("w:t")):
+                    new.remove(t)
+                anchor.addnext(new)
+                anchor = new
+                added = type(run)(new, paragraph)
+                added.text = piece
+                if piece.startswith(PLACEHOLDER_START):
+                    added.font.highlight_color = 7  # WD_COLOR_INDEX.YELLOW
+                    count += 1
+    return count
+
+
+def _all_paragraphs(document):
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+
+
+def use_system_fonts(document) -> None:
+    """Write the stock Windows fonts (仿宋, 楷体, 宋体) instead of the official ones, for offices
+    whose PCs lack 仿宋_GB2312 and friends (设置：字体 = 系统字体)."""
+    for element in (document.styles.element, document.element):
+        for fonts in element.iter(qn("w:rFonts")):
+            for attr, value in list(fonts.attrib.items()):
+                if value in FALLBACKS:
+                    fonts.set(attr, FALLBACKS[value])

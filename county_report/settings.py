@@ -13,7 +13,14 @@ FORM_FILE = "form.toml"
 ROSTER_FILE = "名册.xlsx"
 REPORT_TEMPLATE_FILE = "工作总结模板.docx"
 
-_KEYS = {"county": "县名", "campaign": "活动名称", "office": "发文单位", "period": "活动期间"}
+_KEYS = {
+    "county": "县名",
+    "campaign": "活动名称",
+    "office": "发文单位",
+    "period": "活动期间",
+    "level": "本级层级",
+    "unit_level": "报送层级",
+}
 _REQUIRED = ("county", "campaign", "office")
 
 
@@ -23,6 +30,8 @@ class Settings:
     campaign: str
     office: str
     period: str = ""
+    level: str = ""  # which level of the definition's chain this office is (blank: the definition's default)
+    unit_level: str = ""  # the level whose forms this office receives (blank: the lowest)
 
     @property
     def report_title(self) -> str:

@@ -1,19 +1,35 @@
-"""Interpret a located form: normalise every value and collect every finding in the file.
-
-Never stops at the first problem; a file with any error is left out of the totals.
+"""Interpret a located form: each field's type reads its value, each check of the definition
+runs, and every finding in the file is collected; a file with any error is left out of the totals.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
+from .definition import AS_OF, FILLED_ON, GROUP, UNIT, Campaign, TableSpec
 from .findings import Finding, finding
-from .formspec import Field, FormSpec, TableSpec
-from .model import Submission
+from .manifest import breakdown_rows, is_extract, manifest_findings
+from .model import Place, Submission
 from .reader import Cell, RawForm
 from .roster import Roster
-from .values import EXCEL_TEXT_LIMIT, clean_text, is_blank, parse_date, parse_number
+from .values import is_blank
+
+# In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
+# and a 序号 that is not a number is no problem at all.
+# A blank metric: counted as 0 in a sum (a warning), left out of an average (a warning), nothing for text.
+BLANK: dict[str, tuple[str, Any]] = {
+    "sum": ("blank-metric", 0),
+    "mean": ("blank-mean", None),
+    "text": ("", ""),
+}
+BLANK["weighted_mean"] = BLANK["mean"]
+AVERAGED = ("mean", "weighted_mean")
+_TABLE_CODES = {
+    "bad-date": "ledger-bad-date",
+    "not-a-number": "",
+    "negative-number": "",
+    "not-an-integer": "",
+}
 
 
 class _Collector:
@@ -28,190 +44,185 @@ class _Collector:
         value = details.pop("value", cell.raw if cell else "")
         self.items.append(finding(code, file=self.file, label=label, value=value, **where, **details))
 
-    def text(self, cell: Cell | None, label: str) -> str:
-        if cell is None:
-            return ""
-        text, had_control, truncated = clean_text(cell.raw)
-        if had_control:
-            self.add("text-cleaned", cell, label, value=text)
-        if truncated:
-            self.add("text-truncated", cell, label, value=text, reason=EXCEL_TEXT_LIMIT)
-        return text
 
-
-def validate_form(raw: RawForm, spec: FormSpec, roster: Roster) -> Submission:
+def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submission:
     """Turn a RawForm into a Submission carrying every finding of its file."""
     out = _Collector(raw.file)
-    out.items.extend(raw.findings)
     if raw.findings:  # not the standard form: its cells mean nothing, say only that
-        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items))
-    header = _header(raw, spec, roster, out)
-    metrics = _metrics(raw, spec, out)
-    ledger = _table(raw.ledger, spec.ledger, out)
-    highlights = _table(raw.highlights, spec.highlights, out)
+        lower = _lower_level(raw, campaign, out)  # …unless it is a lower level's form: say so instead
+        out.items.extend(() if lower else raw.findings)
+        return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items), lower_unit=lower)
+    header = _header(raw, campaign, out)
+    place = _resolve_place(raw, campaign, roster, header, out)
+    unit_type = roster.type_of(place) if place else ""
+    metrics = _metrics(raw, campaign, unit_type, out)
+    later: list[tuple] = []  # rules over whole rows, reported after every cell
+    tables = {t.key: _table(raw.tables.get(t.key, ()), t, out, later) for t in campaign.all_tables}
+    ledger, highlights = tables[campaign.ledger.key], tables[campaign.highlights.key]
+    extract = is_extract(raw)  # an upward submission sends only its open items up
     if ledger is not None:  # a refused ledger (too many rows) has nothing to check against
-        _cross_checks(raw, spec, metrics, ledger, out)
+        for code, cell, label, details in later:
+            out.add(code, cell, label, **details)
+        for check in campaign.checks:
+            if extract and check.full_ledger:
+                continue
+            for code, field, details in check.run(metrics, ledger):
+                out.add(code, raw.fields[field.key], field.label, **details)
+    out.items.extend(manifest_findings(raw, campaign))
+    lower = _lower_level(raw, campaign, out)
     cells = {key: cell.address for key, cell in raw.fields.items()}
-    ledger, highlights = ledger or (), highlights or ()
     return Submission(
-        raw.file, raw.path, raw.mtime, header, metrics, ledger, highlights, tuple(out.items), cells
+        raw.file,
+        raw.path,
+        raw.mtime,
+        header,
+        metrics,
+        ledger or (),
+        highlights or (),
+        tuple(out.items),
+        cells,
+        place=place,
+        unit_type=unit_type,
+        as_of=header.get(campaign.role(AS_OF).key),
+        filled_on=header.get(campaign.role(FILLED_ON).key),
+        tables={t.key: tables[t.key] or () for t in campaign.tables},
+        breakdown=breakdown_rows(raw, campaign),
+        lower_unit=lower,
     )
 
 
-def _header(raw: RawForm, spec: FormSpec, roster: Roster, out: _Collector) -> dict[str, Any]:
+def _lower_level(raw: RawForm, campaign: Campaign, out: _Collector) -> str:
+    """A form of the level below (村 where this office receives 乡镇 submissions): an error, never counted."""
+    for field in campaign.watched:
+        cell = raw.fields.get(field.key)
+        if cell is not None and not is_blank(cell.raw):
+            name = " ".join(str(cell.raw).split())
+            unit = campaign.scope.unit.name
+            out.add("lower-level-form", cell, field.label, value=name, unit=unit)
+            return name
+    return ""
+
+
+def _header(raw: RawForm, campaign: Campaign, out: _Collector) -> dict[str, Any]:
     header: dict[str, Any] = {}
-    for field in spec.header_fields:
+    for field in campaign.header_fields:
         cell = raw.fields.get(field.key)
         if cell is None:
             continue
         if is_blank(cell.raw):
             if field.required:
                 out.add("missing-field", cell, field.label)
-            header[field.key] = None if field.type == "date" else ""
-        elif field.type == "date":
-            header[field.key] = parse_date(cell.raw)
-            if header[field.key] is None:
-                out.add("bad-date", cell, field.label)
-        else:
-            header[field.key] = out.text(cell, field.label)
-    _resolve_place(raw, spec, roster, header, out)
+            header[field.key] = field.type.blank()
+            continue
+        value, problems = field.type.parse(cell.raw, field)
+        for code, details in problems:
+            out.add(code, cell, field.label, **details)
+        header[field.key] = value
     return header
 
 
-def _resolve_place(raw: RawForm, spec: FormSpec, roster: Roster, header: dict, out: _Collector) -> None:
-    """Replace typed township/village names by roster names, or report the closest."""
-    t_field, v_field = spec.role("township"), spec.role("village")
-    typed_t, typed_v = header.get(t_field.key), header.get(v_field.key)
-    if not typed_t:
-        return
-    match = roster.resolve(typed_t, typed_v)
-    if not match.township:
-        hint = f"是否应为「{match.township_suggestion}」？" if match.township_suggestion else "请核对名册。"
-        out.add("unknown-township", raw.fields[t_field.key], t_field.label, suggestion=hint)
-        return
-    header[t_field.key] = match.township
-    if not typed_v:
-        return
-    if not match.village:
-        hint = f"是否应为「{match.village_suggestion}」？" if match.village_suggestion else "请核对名册。"
-        if match.village_elsewhere:
-            hint = f"名册中「{typed_v}」属于「{match.village_elsewhere}」，请核对{t_field.label}。"
-        cell = raw.fields[v_field.key]
-        out.add("unknown-village", cell, v_field.label, township=f"「{match.township}」", suggestion=hint)
-        return
-    header[v_field.key] = match.village
+def _resolve_place(
+    raw: RawForm, campaign: Campaign, roster: Roster, header: dict, out: _Collector
+) -> Place | None:
+    """Replace the typed group/unit names by roster names, or report the closest; the place if found."""
+    unit_field = campaign.role(UNIT)
+    group_field = campaign.role(GROUP) if campaign.has_groups else None
+    typed_group = header.get(group_field.key) if group_field else ""
+    typed_unit = header.get(unit_field.key)
+    if group_field and not typed_group:
+        return None
+    match = roster.resolve(typed_group, typed_unit)
+    if group_field and not match.group:
+        hint = f"是否应为「{match.group_suggestion}」？" if match.group_suggestion else "请核对名册。"
+        out.add("unknown-township", raw.fields[group_field.key], group_field.label, suggestion=hint)
+        return None
+    if group_field:
+        header[group_field.key] = match.group
+    if not typed_unit:
+        return None
+    if not match.unit:
+        hint = f"是否应为「{match.unit_suggestion}」？" if match.unit_suggestion else "请核对名册。"
+        if match.unit_elsewhere and group_field:
+            hint = f"名册中「{typed_unit}」属于「{match.unit_elsewhere}」，请核对{group_field.label}。"
+        where = f"「{match.group}」" if match.group else ""
+        out.add(
+            "unknown-village",
+            raw.fields[unit_field.key],
+            unit_field.label,
+            group=where,
+            unit=unit_field.label,
+            suggestion=hint,
+        )
+        return None
+    header[unit_field.key] = match.unit
+    return match.group, match.unit
 
 
-def _metrics(raw: RawForm, spec: FormSpec, out: _Collector) -> dict[str, int | float]:
-    metrics: dict[str, int | float] = {}
-    for field in spec.metrics:
+def _metrics(raw: RawForm, campaign: Campaign, unit_type: str, out: _Collector) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for field in campaign.form_metrics:
         cell = raw.fields.get(field.key)
         if cell is None:
             continue
-        value, code = parse_number(cell.raw, field.unit, integer=field.type == "integer")
-        if code:
-            out.add(code, cell, field.label)
-        elif value is None:
-            out.add("blank-metric", cell, field.label)
-            value = 0
-        if value is not None:
+        if field.applies_to and not unit_type:  # the place is unknown, so is its type: whether a
+            if is_blank(cell.raw):  # blank was meant cannot be told; what was typed is still read
+                metrics[field.key] = None
+                continue
+        elif not field.applies(unit_type):
+            if not is_blank(cell.raw):
+                out.add("not-applicable", cell, field.label, reason=unit_type)
+            metrics[field.key] = None
+            continue
+        value, problems = field.type.parse(cell.raw, field)
+        for code, details in problems:
+            out.add(code, cell, field.label, **details)
+        if value is None and not problems:
+            code, value = BLANK[field.kind.name]
+            if code:
+                out.add(code, cell, field.label)
+        if value is not None or field.kind.name in AVERAGED:
             metrics[field.key] = value
     return metrics
 
 
-def _table(rows: tuple[dict[str, Cell], ...], table: TableSpec, out: _Collector) -> tuple[dict, ...] | None:
-    """The table's rows as values; None when it has more rows than the form allows."""
+def _table(
+    rows: tuple[dict[str, Cell], ...], table: TableSpec, out: _Collector, later: list[tuple]
+) -> tuple[dict, ...] | None:
+    """The table's rows as values; None when it has more rows than the form allows.
+
+    Choices are judged per row after its cells (`later`), as a row: a blank 问题类别 matters
+    only when the row describes a problem.
+    """
     if len(rows) > table.max_rows:
         out.add("too-many-rows", None, sheet=table.sheet, value=len(rows), reason=table.max_rows)
         return None
     parsed = []
+    description = next((c for c in table.columns if c.role == "description"), None)
     for cells in rows:
         row: dict[str, Any] = {"_row": next(iter(cells.values())).row}
+        not_listed: dict[str, dict] = {}
         for column in table.columns:
             cell = cells.get(column.key)
-            row[column.key] = _column_value(cell, column, out)
-        parsed.append(row)
-    return tuple(parsed)
-
-
-def _column_value(cell: Cell | None, column, out: _Collector) -> Any:
-    if cell is None:
-        return None if column.type in ("date", "integer", "decimal") else ""
-    if column.type == "date":
-        when = parse_date(cell.raw)
-        if when is None and not is_blank(cell.raw):
-            out.add("ledger-bad-date", cell, column.header, row=cell.row)
-        return when
-    if column.type in ("integer", "decimal"):
-        return parse_number(cell.raw, integer=column.type == "integer")[0]
-    text = out.text(cell, column.header)
-    if column.type == "choice":
-        return "".join(unicodedata.normalize("NFKC", text).split())
-    return text
-
-
-def _cross_checks(
-    raw: RawForm, spec: FormSpec, metrics: dict, ledger: tuple[dict, ...], out: _Collector
-) -> None:
-    _check_choices(raw, spec.ledger, ledger, out)
-    for check in spec.checks:
-        if check.kind == "not-greater":
-            left, right = spec.field(check.left), spec.field(check.right)
-            if (
-                check.left in metrics
-                and check.right in metrics
-                and metrics[check.left] > metrics[check.right]
-            ):
-                shown = f"「{right.label}」（{_num(metrics[check.right])}）"
-                out.add(
-                    "not-greater",
-                    raw.fields[check.left],
-                    left.label,
-                    value=_num(metrics[check.left]),
-                    reason=shown,
-                )
-        elif check.kind == "ledger-count" and check.metric in metrics:
-            _ledger_count(raw, spec, check, metrics, ledger, out)
-
-
-def _ledger_count(
-    raw, spec: FormSpec, check, metrics: dict, ledger: tuple[dict, ...], out: _Collector
-) -> None:
-    field: Field = spec.field(check.metric)
-    status_key = spec.ledger.by_role("status").key
-    rows = [r for r in ledger if not check.status or r.get(status_key) == check.status]
-    if len(rows) != metrics[check.metric]:
-        scope = f"中状态为「{check.status}」的问题" if check.status else "中的问题"
-        out.add(
-            "ledger-count-mismatch",
-            raw.fields[check.metric],
-            field.label,
-            value=len(rows),
-            reason=scope,
-            expected=_num(metrics[check.metric]),
-        )
-
-
-def _check_choices(raw: RawForm, table: TableSpec, rows: tuple[dict, ...], out: _Collector) -> None:
-    category = table.by_role("category").key
-    description = table.by_role("description").key
-    for cells, row in zip(raw.ledger, rows, strict=True):
-        for column in table.columns:
-            if column.type != "choice":
+            if cell is None or is_blank(cell.raw):
+                row[column.key] = column.type.blank()
                 continue
-            value, cell = row.get(column.key, ""), cells.get(column.key)
-            if not value and column.key == category:
-                if row.get(description):
-                    out.add("missing-category", cell, column.header, row=row["_row"])
-            elif value not in column.choices:
-                out.add(
-                    "bad-choice",
-                    cell,
-                    column.header,
-                    value=value or "（空）",
-                    reason="、".join(column.choices),
-                )
-
-
-def _num(value: int | float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+            value, problems = column.type.parse(cell.raw, column)
+            for code, details in problems:
+                if code == "bad-choice":
+                    not_listed[column.key] = details
+                elif code := _TABLE_CODES.get(code, code):
+                    out.add(code, cell, column.header, row=row["_row"], **details)
+            row[column.key] = value
+        parsed.append(row)
+        for column in (c for c in table.columns if c.choices):
+            cell = cells.get(column.key)
+            if column.key in not_listed:
+                later.append(("bad-choice", cell, column.header, not_listed[column.key]))
+            elif row[column.key]:
+                continue
+            elif column.role != "category":
+                listed = "、".join(column.choices)
+                later.append(("bad-choice", cell, column.header, {"value": "（空）", "reason": listed}))
+            elif description is not None and row.get(description.key):
+                later.append(("missing-category", cell, column.header, {"row": row["_row"]}))
+    return tuple(parsed)

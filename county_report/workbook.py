@@ -4,7 +4,7 @@ xlsxwriter writes the package: sheets, styles, widths, frozen panes, filters, pr
 The cells themselves are generated column by column in sheetxml and streamed into that
 package (~10× faster than any per-cell library call; a 500,000-row ledger in seconds).
 Village text is always an inline string, so `=HYPERLINK(...)` stays text; columns come
-from the FormSpec.
+from the campaign definition.
 """
 
 from __future__ import annotations
@@ -18,9 +18,27 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from .aggregate import MISSING, TO_CORRECT, TOTAL, Aggregate
+from .aggregate import (
+    EXPECTED,
+    FILE,
+    GROUP,
+    MISSING,
+    NAME,
+    OVERDUE,
+    REPORTED,
+    REPORTED_COUNT,
+    ROW,
+    STATUS,
+    TO_CORRECT,
+    TOTAL,
+    TYPE,
+    UNIT,
+    Aggregate,
+    rank_column,
+)
 from .atomic import atomic_write
 from .cnformat import cn_date, display_width
+from .definition import lower_level
 from .findings import Finding, Severity
 from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
 
@@ -38,6 +56,8 @@ ROW_STYLES = {
     "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "alert": {"font_color": "#C00000"},
 }
+TYPE_LABEL = "类型"  # the roster's column of unit types
+TABLE_STATS_SHEET = "台账统计"
 HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter"}
 
 
@@ -48,6 +68,7 @@ class Column:
     header: str
     kind: str  # text | long | int | money | rate | date
     values: list
+    number_format: str = ""  # instead of the kind's usual one (a rate with 2 decimals: 0.00%)
 
 
 @dataclass(frozen=True)
@@ -63,83 +84,103 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
     """Write 汇总表.xlsx atomically; returns the path written (a new name if the target was locked)."""
     sheets = [
         summary_sheet(agg),
-        village_sheet(agg),
+        unit_sheet(agg),
         progress_sheet(agg),
         ledger_sheet(agg),
         category_sheet(agg),
         highlight_sheet(agg),
+        *(table_sheet(agg, t) for t in agg.campaign.tables),
+        *([table_stats_sheet(agg)] if agg.campaign.tables else []),
+        *([type_sheet(agg)] if agg.campaign.unit_types else []),
+        *([breakdown_sheet(agg)] if not agg.breakdown.empty else []),
         findings_sheet(findings),
     ]
     created = datetime.combine(agg.as_of, time(0, 0))  # fixed, so equal inputs give equal bytes
     return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
 
 
+def _place_columns(frame: pd.DataFrame, agg: Aggregate, with_type: bool = True) -> list[Column]:
+    """The group (if the office has groups), the unit, and its type (if the definition has types)."""
+    scope = agg.campaign.scope
+    columns = [Column(scope.group.name, "text", _values(frame[GROUP]))] if scope.group else []
+    columns.append(Column(scope.unit.name, "text", _values(frame[UNIT])))
+    if with_type and agg.campaign.unit_types and TYPE in frame:
+        columns.append(Column(TYPE_LABEL, "text", _values(frame[TYPE])))
+    return columns
+
+
 def summary_sheet(agg: Aggregate) -> Sheet:
-    """全县汇总: one row per township and the 合计 row."""
-    spec = agg.spec
-    frame = pd.concat([agg.townships, agg.county.to_frame().T], ignore_index=True)
-    labels = {m.key: m.label for m in spec.metrics} | {r.key: r.label for r in spec.rates}
-    columns = [
-        Column(spec.role("township").label, "text", _values(frame["township"])),
-        Column("应报村数", "int", _values(frame["expected"])),
-        Column("已报村数", "int", _values(frame["reported"])),
-        *_metric_columns(frame, agg),
-        *(Column(f"{labels[k]}排名", "int", _values(frame[f"rank_{k}"])) for k in spec.ranking),
+    """全县汇总: one row per group (or per unit when there are none) and the 合计 row."""
+    campaign, scope = agg.campaign, agg.campaign.scope
+    frame = pd.concat([agg.groups, agg.body.to_frame().T], ignore_index=True)
+    columns = [Column(scope.breakdown.name, "text", _values(frame[GROUP]))]
+    if campaign.has_groups:
+        columns += [
+            Column(scope.expected_header, "int", _values(frame[EXPECTED])),
+            Column(scope.reported_header, "int", _values(frame[REPORTED_COUNT])),
+        ]
+    else:
+        reported = [
+            None if i == len(agg.groups) else (REPORTED if n else MISSING)
+            for i, n in enumerate(_values(frame[REPORTED_COUNT]))
+        ]
+        columns.append(Column("上报情况", "text", reported))
+    columns += _metric_columns(frame, agg)
+    columns += [
+        Column(f"{item.label}排名", "int", _values(frame[rank_column(item.key)])) for item in campaign.ranking
     ]
-    return Sheet("全县汇总", tuple(columns), ("",) * len(agg.townships) + ("total",), (1, 1), True)
+    return Sheet(scope.summary_sheet, tuple(columns), ("",) * len(agg.groups) + ("total",), (1, 1), True)
 
 
-def village_sheet(agg: Aggregate) -> Sheet:
-    """分村明细: one row per accepted village."""
-    spec, v = agg.spec, agg.villages
-    reporter = next((f.label for f in spec.header_fields if f.key == "reporter"), "填报人")
-    columns = [
-        Column(spec.role("township").label, "text", _values(v["township"])),
-        Column(spec.role("village").label, "text", _values(v["village"])),
-        Column(reporter, "text", _values(v["reporter"])),
-        Column(spec.role("filled_on").label, "date", _values(v["filled_on"])),
-        Column(spec.role("as_of").label, "date", _values(v["as_of"])),
-        *_metric_columns(v, agg),
-        Column("文件名", "text", _values(v["file"])),
+def unit_sheet(agg: Aggregate) -> Sheet:
+    """分村明细: one row per accepted unit, every header item of its form."""
+    units = agg.units
+    header = [
+        Column(f.label, f.type.output, _values(units[f.key])) for f in agg.campaign.definition.header_fields
     ]
-    return Sheet("分村明细", tuple(columns), freeze=(1, 2))
+    columns = [
+        *_place_columns(units, agg),
+        *header,
+        *_metric_columns(units, agg, texts=True),
+        Column("文件名", "text", _values(units[FILE])),
+    ]
+    return Sheet(
+        agg.campaign.scope.detail_sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1)
+    )
 
 
 def progress_sheet(agg: Aggregate) -> Sheet:
-    """上报进度: every roster village, 已报 / 有误待更正 / 未报; the last two highlighted."""
-    spec, p = agg.spec, agg.progress
+    """上报进度: every roster unit, 已报 / 有误待更正 / 未报; the last two highlighted."""
+    p = agg.progress
     columns = [
         Column("序号", "int", list(range(1, len(p) + 1))),
-        Column(spec.role("township").label, "text", _values(p["township"])),
-        Column(spec.role("village").label, "text", _values(p["village"])),
-        Column("状态", "text", _values(p["status"])),
-        Column("文件名", "text", _values(p["file"])),
+        *_place_columns(p, agg),
+        Column("状态", "text", _values(p[STATUS])),
+        Column("文件名", "text", _values(p[FILE])),
     ]
-    styles = tuple("missing" if s in (MISSING, TO_CORRECT) else "" for s in p["status"].tolist())
+    styles = tuple("missing" if s in (MISSING, TO_CORRECT) else "" for s in p[STATUS].tolist())
     return Sheet("上报进度", tuple(columns), styles, fit_width=True)
 
 
 def ledger_sheet(agg: Aggregate) -> Sheet:
-    """问题台账: every accepted ledger row with its township, village and source; overdue in red."""
-    spec, led = agg.spec, agg.ledger
-    kinds = {"integer": "int", "decimal": "money", "date": "date"}
+    """问题台账: every accepted ledger row with its group, unit and source; overdue in red."""
+    led = agg.ledger
     columns = [
-        Column(spec.role("township").label, "text", _values(led["township"])),
-        Column(spec.role("village").label, "text", _values(led["village"])),
-        *(Column(c.header, kinds.get(c.type, "text"), _values(led[c.key])) for c in spec.ledger.columns),
-        Column("是否超期", "text", ["是" if o else "否" for o in led["overdue"].tolist()]),
-        Column("来源文件", "text", _values(led["file"])),
-        Column("行号", "int", _values(led["row"])),
+        *_place_columns(led, agg, with_type=False),
+        *(Column(c.header, c.type.output, _values(led[c.key])) for c in agg.campaign.ledger.columns),
+        Column("是否超期", "text", ["是" if o else "否" for o in led[OVERDUE].tolist()]),
+        Column("来源文件", "text", _values(led[FILE])),
+        Column("行号", "int", _values(led[ROW])),
     ]
-    styles = tuple("alert" if o else "" for o in led["overdue"].tolist())
-    return Sheet("问题台账", tuple(columns), styles, (1, 2))
+    styles = tuple("alert" if o else "" for o in led[OVERDUE].tolist())
+    return Sheet(agg.campaign.ledger.sheet, tuple(columns), styles, (1, 2 if agg.campaign.has_groups else 1))
 
 
 def category_sheet(agg: Aggregate) -> Sheet:
     """问题分类统计: category × status counts with 合计 row and column."""
     table = agg.category_status
     full = pd.concat([table, table.sum().to_frame(TOTAL).T])
-    header = agg.spec.ledger.by_role("category").header
+    header = agg.campaign.ledger.by_role("category").header
     columns = [Column(header, "text", [str(i) for i in full.index])]
     columns += [Column(str(c), "int", _values(full[c])) for c in full.columns]
     return Sheet("问题分类统计", tuple(columns), ("",) * len(table) + ("total",), (1, 1), True)
@@ -147,15 +188,63 @@ def category_sheet(agg: Aggregate) -> Sheet:
 
 def highlight_sheet(agg: Aggregate) -> Sheet:
     """典型事例: title and content of every highlight, with where it came from."""
-    spec, h = agg.spec, agg.highlights
-    title, content = spec.highlights.by_role("title"), spec.highlights.by_role("content")
+    table, h = agg.campaign.highlights, agg.highlights
+    title, content = table.by_role("title"), table.by_role("content")
     columns = [
-        Column(spec.role("township").label, "text", _values(h["township"])),
-        Column(spec.role("village").label, "text", _values(h["village"])),
+        *_place_columns(h, agg, with_type=False),
         Column(title.header, "text", _values(h[title.key])),
         Column(content.header, "long", _values(h[content.key])),
     ]
-    return Sheet("典型事例", tuple(columns), freeze=(1, 2))
+    return Sheet(table.sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1))
+
+
+def table_sheet(agg: Aggregate, table) -> Sheet:
+    """A further ledger ([[tables]]): every accepted row with its group, unit and source."""
+    rows = agg.tables[table.key]
+    columns = [
+        *_place_columns(rows, agg, with_type=False),
+        *(Column(c.header, c.type.output, _values(rows[c.key])) for c in table.columns),
+        Column("来源文件", "text", _values(rows[FILE])),
+        Column("行号", "int", _values(rows[ROW])),
+    ]
+    return Sheet(table.sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1))
+
+
+def table_stats_sheet(agg: Aggregate) -> Sheet:
+    """台账统计: per group, each further ledger's rows, rows per status and distinct categories."""
+    scope = agg.campaign.scope
+    names = [*agg.groups[GROUP].tolist(), TOTAL]
+    columns = [Column(scope.breakdown.name, "text", names)]
+    for table in agg.campaign.tables:
+        stats = agg.table_stats[table.key]
+        columns += [Column(f"{table.sheet}{name}", "int", stats[name].tolist()) for name in stats.columns]
+    styles = ("",) * (len(names) - 1) + ("total",)
+    return Sheet(TABLE_STATS_SHEET, tuple(columns), styles, (1, 1), True)
+
+
+def type_sheet(agg: Aggregate) -> Sheet:
+    """分类型统计: per unit type, how many are expected and reported, and the sums of what applies."""
+    scope, t = agg.campaign.scope, agg.types
+    columns = [
+        Column(TYPE_LABEL, "text", _values(t[TYPE])),
+        Column(scope.expected_header, "int", _values(t[EXPECTED])),
+        Column(scope.reported_header, "int", _values(t[REPORTED_COUNT])),
+        *_metric_columns(t, agg),
+    ]
+    return Sheet("分类型统计", tuple(columns), freeze=(1, 1), fit_width=True)
+
+
+def breakdown_sheet(agg: Aggregate) -> Sheet:
+    """分乡镇汇总 (at a city): the groups inside each unit, as the units' upward submissions sent them."""
+    scope, rows = agg.campaign.scope, agg.breakdown
+    inner = lower_level(agg.campaign)
+    columns = [
+        *_place_columns(rows, agg, with_type=False),
+        Column(inner.name if inner else "分组", "text", _values(rows[NAME])),
+        *_metric_columns(rows, agg, rates=False),
+    ]
+    short = inner.short if inner else "组"
+    return Sheet(f"分{short}汇总", tuple(columns), freeze=(1, 2 if scope.group else 1))
 
 
 def findings_sheet(findings: Sequence[Finding]) -> Sheet:
@@ -173,13 +262,34 @@ def findings_sheet(findings: Sequence[Finding]) -> Sheet:
     return Sheet("校验结果", tuple(columns), styles)
 
 
-def _metric_columns(frame: pd.DataFrame, agg: Aggregate) -> list[Column]:
-    spec = agg.spec
-    metrics = [
-        Column(m.display_label, "int" if m.type == "integer" else "money", _values(frame[m.key]))
-        for m in spec.metrics
+def _metric_columns(
+    frame: pd.DataFrame, agg: Aggregate, texts: bool = False, rates: bool = True
+) -> list[Column]:
+    """Every figure in its declared unit, exactly, with an Excel format as near its style as Excel
+    can say it (thousands separators, decimals, percentage digits); words units wrote if `texts`."""
+    campaign = agg.campaign
+    chosen = campaign.metrics if texts else campaign.figures
+    columns = [_metric_column(m, frame) for m in chosen]
+    if not rates:
+        return columns
+    return columns + [
+        Column(r.label, "rate", _values(frame[r.key]), _format(r.style)) for r in campaign.rates
     ]
-    return metrics + [Column(r.label, "rate", _values(frame[r.key])) for r in spec.rates]
+
+
+def _metric_column(m, frame: pd.DataFrame) -> Column:
+    if m.kind.name == "text":
+        return Column(m.label, "long", _values(frame[m.key]))
+    averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
+    kind = "money" if averaged else m.type.output
+    return Column(m.display_label, kind, _values(frame[m.key]), _format(m.style))
+
+
+def _format(style) -> str:
+    """The Excel number format that says what a style can: percentage digits, decimals below 万."""
+    if style.percent:
+        return "0." + "0" * style.digits + "%" if style.digits else "0%"
+    return ""
 
 
 def _values(series: pd.Series) -> list:
@@ -224,7 +334,7 @@ def _lay_out(ws, sheet: Sheet, formats: _Formats) -> dict[str, list]:
         ws.autofilter(0, 0, rows, len(sheet.columns) - 1)
     # dict.fromkeys, not set: formats must be created in the same order every run (stable bytes)
     styles = dict.fromkeys(sheet.styles or ("",))
-    cell_formats = {s: [formats.get(col.kind, s) for col in sheet.columns] for s in styles}
+    cell_formats = {s: [formats.get(col.kind, s, col.number_format) for col in sheet.columns] for s in styles}
     ws.write_blank(0, 0, None, formats.header)  # placeholders: repack() replaces all of <sheetData>
     for r, fmts in enumerate(cell_formats.values(), start=1):
         for c, fmt in enumerate(fmts):
@@ -252,10 +362,10 @@ class _Formats:
         self._by_props: dict[tuple, object] = {}
         self.header = self._format(HEADER_STYLE | {"text_wrap": True})
 
-    def get(self, kind: str, style: str):
+    def get(self, kind: str, style: str, number_format: str = ""):
         props = dict(ROW_STYLES.get(style, {}))
-        if kind in NUMBER_FORMATS:
-            props["num_format"] = NUMBER_FORMATS[kind]
+        if number_format or kind in NUMBER_FORMATS:
+            props["num_format"] = number_format or NUMBER_FORMATS[kind]
         if kind == "rate":
             props["align"] = "right"
         if kind == "long":

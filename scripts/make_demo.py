@@ -10,51 +10,38 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from copy import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
-
-from demo_text import (  # noqa: E402
-    CATEGORY_WEIGHTS,
-    COMMUNITY_BASES,
-    GIVEN,
-    HIGHLIGHTS,
-    IN_PROGRESS,
-    PROBLEMS,
-    SURNAMES,
-    TOWNSHIPS,
-    UNITS,
-    VILLAGE_BASES,
+from demo_fill import (
+    COMPLAINANT,
+    OFFICE,
+    RESULT,
+    UnitReturn,
+    fill_form,
+    ledger_rows,
+    make_messy,
+    person_name,
+    phone_number,
+    typed_date,
+    write_roster,
 )
-from openpyxl import Workbook  # noqa: E402
+from demo_text import COMMUNITY_BASES, HIGHLIGHTS, TOWNSHIPS, VILLAGE_BASES
 
-from county_report.forms import build_form, form_layout, form_title, prefilled_name, save_workbook  # noqa: E402
-from county_report.formspec import Field, FormSpec, load_formspec  # noqa: E402
-from county_report.settings import load_settings  # noqa: E402
+from county_report.definition import Campaign, bind, load_definition
+from county_report.forms import form_title, prefilled_name, save_workbook
+from county_report.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SEED = 20261120
 AS_OF = date(2026, 11, 20)
 REPORTING_SHARE = 0.85
 MISSPELT = ("城关镇", "东风村", "东凤村")  # township, roster name, what the village typed
-ALIAS_HEADER = "别名"
 ALIASED = {("城关镇", "东风村"): "东风村委会、东风村民委员会"}
-
-
-@dataclass
-class VillageReport:
-    """One returned form as the village typed it (values may be text, dates may be strings)."""
-
-    file_name: str
-    township: str
-    village: str
-    values: dict[str, object]  # field key → value as typed
-    ledger: list[dict[str, object]] = field(default_factory=list)
-    highlights: list[dict[str, object]] = field(default_factory=list)
-    prefilled: bool = True  # False: the village used the blank form and typed its own names
+# the shipped ledger's text columns: who raised the problem, who handles it, what was done
+LEDGER_KINDS = {"person": COMPLAINANT, "unit": OFFICE, "result": RESULT}
 
 
 def demo_roster(rng: random.Random, townships: int | None = None) -> list[tuple[str, str, str]]:
@@ -73,26 +60,7 @@ def demo_roster(rng: random.Random, townships: int | None = None) -> list[tuple[
     return rows
 
 
-def write_roster(spec: FormSpec, rows: list[tuple[str, str, str]], path: Path) -> Path:
-    """名册.xlsx: a title, then header 乡镇（街道）| 村（社区）| 别名 and one row per village."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "名册"
-    ws.append((spec.role("township").label, spec.role("village").label, ALIAS_HEADER))
-    for row in rows:
-        ws.append(row)
-    for letter, width in zip("ABC", (16, 16, 30), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    wb.properties.creator = "报表助手"
-    return save_workbook(wb, path)
-
-
-def person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-
-
-def figures(spec: FormSpec, rng: random.Random) -> dict[str, int | float]:
+def figures(spec: Campaign, rng: random.Random) -> dict[str, int | float]:
     """Plausible village figures for every metric in the spec (unknown metrics get small numbers)."""
     households = rng.randint(80, 600)
     needy = rng.randint(5, 40)
@@ -107,80 +75,19 @@ def figures(spec: FormSpec, rng: random.Random) -> dict[str, int | float]:
     }  # fmt: skip
     out: dict[str, int | float] = {}
     for m in spec.metrics:
-        default = rng.randint(0, 50) if m.type == "integer" else round(rng.uniform(0, 10), 1)
+        default = rng.randint(0, 50) if m.type.name == "integer" else round(rng.uniform(0, 10), 1)
         out[m.key] = known.get(m.key, default)
     return out
 
 
-def count_metrics(spec: FormSpec) -> tuple[str, str]:
+def count_metrics(spec: Campaign) -> tuple[str, str]:
     """The metrics the ledger must agree with: (all rows, rows with the solved status)."""
-    total = next((c.metric for c in spec.checks if c.kind == "ledger-count" and not c.status), "")
-    solved = next((c.metric for c in spec.checks if c.kind == "ledger-count" and c.status), "")
+    total = next((c.metric.key for c in spec.checks if c.kind == "ledger-count" and not c.status), "")
+    solved = next((c.metric.key for c in spec.checks if c.kind == "ledger-count" and c.status), "")
     return total, solved
 
 
-def full_width(text: str) -> str:
-    return "".join(chr(ord(c) + 0xFEE0) if c.isdigit() or c == "." else c for c in text)
-
-
-def typed_number(value: int | float, f: Field, style: str) -> object:
-    """A number as a village might type it: text, full-width, with thousands separator or unit."""
-    plain = f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-    return {
-        "text": plain,
-        "fullwidth": full_width(plain),
-        "comma": f"{value:,}" if value >= 1000 else plain,
-        "unit": f"{plain}{f.unit}",
-        "spaces": f" {plain} ",
-        "float": float(value),
-    }.get(style, value)
-
-
-def typed_date(d: date, rng: random.Random, real_share: float = 0.6) -> object:
-    """A date as villages type it: a real date most of the time, otherwise one of the text forms."""
-    if rng.random() < real_share:
-        return d
-    forms = (f"{d:%Y/%m/%d}", f"{d.year}年{d.month}月{d.day}日", d.isoformat(), f"{d:%Y%m%d}")
-    return rng.choice(forms)
-
-
-def ledger_rows(spec: FormSpec, rng: random.Random, count: int, solved: int) -> list[dict[str, object]]:
-    """`count` problems, exactly `solved` of them with the solved status; open ones may be overdue."""
-    status_choices = spec.ledger.by_role("status").choices
-    open_statuses = [s for s in status_choices if s != spec.solved_status] or [spec.solved_status]
-    categories = list(spec.ledger.by_role("category").choices)
-    weights = [CATEGORY_WEIGHTS.get(c, 1) for c in categories]
-    flags = [True] * solved + [False] * (count - solved)
-    rng.shuffle(flags)
-    rows = []
-    for seq, is_solved in enumerate(flags, start=1):
-        category = rng.choices(categories, weights)[0]
-        descriptions, results = PROBLEMS.get(category, PROBLEMS["其他"])
-        fill = {"g": rng.randint(1, 9), "n": rng.choice((3, 5, 8, 120, 350, 800))}
-        deadline = _deadline(rng, is_solved)
-        status = (
-            spec.solved_status if is_solved else rng.choices(open_statuses, (4, 1)[: len(open_statuses)])[0]
-        )
-        result = rng.choice(results) if is_solved else (rng.choice(IN_PROGRESS) if status != "未启动" else "")
-        rows.append({
-            "seq": seq, "category": category, "description": rng.choice(descriptions).format(**fill),
-            "person": rng.choice((rng.choice(SURNAMES) + "某某", rng.choice(SURNAMES) + "某", f"{fill['g']}组群众")),
-            "unit": rng.choice(UNITS), "deadline": typed_date(deadline, rng, 0.85), "status": status,
-            "result": result.format(**fill),
-        })  # fmt: skip
-    return rows
-
-
-def _deadline(rng: random.Random, is_solved: bool) -> date:
-    """Solved items any time in the campaign; about one open item in five already overdue."""
-    if is_solved:
-        return date(2026, 10, 10) + timedelta(days=rng.randint(0, 80))
-    if rng.random() < 0.2:
-        return AS_OF - timedelta(days=rng.randint(1, 25))
-    return AS_OF + timedelta(days=rng.randint(0, 45))
-
-
-def village_report(spec: FormSpec, rng: random.Random, township: str, village: str) -> VillageReport:
+def village_report(spec: Campaign, rng: random.Random, township: str, village: str) -> UnitReturn:
     """A clean, consistent return for one village (ledger counts agree with the metrics)."""
     numbers = figures(spec, rng)
     total_key, solved_key = count_metrics(spec)
@@ -193,7 +100,7 @@ def village_report(spec: FormSpec, rng: random.Random, township: str, village: s
     filled_on = AS_OF + timedelta(days=rng.choice((0, 0, 1, 1, 2, 3)))
     values: dict[str, object] = {
         "reporter": person_name(rng),
-        "phone": rng.choice(("139", "138", "158", "186", "177")) + f"{rng.randrange(10**8):08d}",
+        "phone": phone_number(rng),
         "filled_on": typed_date(filled_on, rng),
         "as_of": typed_date(AS_OF, rng, 0.75),
         **numbers,
@@ -204,20 +111,11 @@ def village_report(spec: FormSpec, rng: random.Random, township: str, village: s
     if rng.random() < 0.12:
         for seq, (title, content) in enumerate(rng.sample(HIGHLIGHTS, rng.choice((1, 1, 2))), start=1):
             highlights.append({"seq": seq, "title": title, "content": content.format(v=village)})
-    ledger = ledger_rows(spec, rng, count, solved)
-    return VillageReport(prefilled_name(township, village), township, village, values, ledger, highlights)
+    ledger = ledger_rows(spec, rng, count, {spec.solved_status: solved}, AS_OF, kinds=LEDGER_KINDS)
+    return UnitReturn(prefilled_name(township, village), township, village, values, ledger, highlights)
 
 
-def make_messy(spec: FormSpec, rng: random.Random, report: VillageReport) -> VillageReport:
-    """Type 2–4 metrics the way villages do: "120", "１２０", "1,200", "120户", " 120 ", 120.0."""
-    values = dict(report.values)
-    for m in rng.sample(spec.metrics, min(len(spec.metrics), rng.randint(2, 4))):
-        style = rng.choice(("text", "fullwidth", "comma", "unit", "spaces", "float"))
-        values[m.key] = typed_number(values[m.key], m, style)
-    return replace(report, values=values)
-
-
-def _plan_mistakes(spec: FormSpec, rng: random.Random, reports: list[VillageReport]) -> list[VillageReport]:
+def _plan_mistakes(spec: Campaign, rng: random.Random, reports: list[UnitReturn]) -> list[UnitReturn]:
     """Turn a few clean returns into the mistakes villages make; add a duplicate and an alias user."""
     total_key, solved_key = count_metrics(spec)
     out = list(reports)
@@ -245,62 +143,30 @@ def _plan_mistakes(spec: FormSpec, rng: random.Random, reports: list[VillageRepo
     return out
 
 
-def fill_form(spec: FormSpec, report: VillageReport, title: str) -> Workbook:
-    """A generated form filled in cell by cell, as the village would."""
-    values = dict(report.values)
-    if report.prefilled:
-        wb = build_form(spec, title, report.township, report.village)
-    else:
-        wb = build_form(spec, title)
-        values.update({spec.role("township").key: report.township, spec.role("village").key: report.village})
-    layout = form_layout(spec)
-    basic = wb[spec.basic_sheet]
-    for key, value in values.items():
-        if key in layout.fields:
-            basic[layout.fields[key].value_cell] = value
-    for place, rows in ((layout.ledger, report.ledger), (layout.highlights, report.highlights)):
-        ws = wb[place.sheet]
-        for offset, row in enumerate(rows):
-            for key, value in row.items():
-                if key in place.columns:
-                    _type_into(ws, f"{place.columns[key]}{place.first_row + offset}", value)
-    return wb
-
-
-def _type_into(ws, address: str, value: object) -> None:
-    """Set a table cell as Excel would when typing: it takes its column's protection and layout."""
-    cell = ws[address]
-    cell.value = value
-    column = ws.column_dimensions[cell.column_letter]
-    cell.protection, cell.alignment = copy(column.protection), copy(column.alignment)
-    if cell.number_format == "General":
-        cell.number_format = column.number_format
-
-
 def make_demo(
     inputs_dir: Path, roster_path: Path, seed: int = SEED, townships: int | None = None
 ) -> list[Path]:
     """Write the roster and the demo returns; same seed, same bytes. Returns the input files written."""
-    spec = load_formspec(ROOT / "templates" / "form.toml")
+    spec = bind(load_definition(ROOT / "templates" / "form.toml"))
     title = form_title(spec, load_settings(ROOT / "templates"))
     rng = random.Random(seed)
     roster = demo_roster(rng, townships)
     write_roster(spec, roster, roster_path)
     reporting = sorted(rng.sample(range(len(roster)), round(len(roster) * REPORTING_SHARE)))
     reports = [village_report(spec, rng, roster[i][0], roster[i][1]) for i in reporting]
-    misspelt = next((r for r in reports if (r.township, r.village) == MISSPELT[:2]), None)
+    misspelt = next((r for r in reports if (r.group, r.unit) == MISSPELT[:2]), None)
     reports = [r for r in reports if r is not misspelt]
     aliased = next(((t, v, a) for t, v, a in roster if a and (t, v) != MISSPELT[:2]), None)
     if aliased is not None:  # used the blank form and typed the alias; replaces its own return
         base = village_report(spec, rng, aliased[0], aliased[1])
         alias = aliased[2].split("、")[0]
-        reports = [r for r in reports if (r.township, r.village) != aliased[:2]]
+        reports = [r for r in reports if (r.group, r.unit) != aliased[:2]]
         reports.append(
-            replace(base, village=alias, prefilled=False, file_name=prefilled_name(aliased[0], alias))
+            replace(base, unit=alias, prefilled=False, file_name=prefilled_name(aliased[0], alias))
         )
     reports = _plan_mistakes(spec, rng, reports)
     if misspelt is not None:  # used the blank form and typed the name wrong
-        reports.append(replace(misspelt, village=MISSPELT[2], prefilled=False,
+        reports.append(replace(misspelt, unit=MISSPELT[2], prefilled=False,
                                file_name=prefilled_name(MISSPELT[0], MISSPELT[2])))  # fmt: skip
     inputs_dir.mkdir(parents=True, exist_ok=True)
     return [save_workbook(fill_form(spec, r, title), inputs_dir / r.file_name) for r in reports]

@@ -1,57 +1,33 @@
-"""Write templates/工作总结模板.docx: the editable four-part 总结 template, laid out per GB/T 9704-2012.
+"""Write templates/工作总结模板.docx: the shipped 大走访 county's hand-tuned 总结 template.
 
-Every layout property is set here, in the styles and sections, so the file is reproducible:
-run `python scripts/make_word_template.py` and the same bytes come out.
+It is the example of a template tuned by hand: the same facts as the template generated from any
+definition (county_report.report_template), worded for the 大走访 campaign. The layout (GB/T
+9704-2012 styles, page, page numbers, 附件 table) comes from county_report.report_layout, so
+running `python scripts/make_word_template.py` gives the same bytes every time.
 """
 
 from __future__ import annotations
 
-import io
 import sys
-import zipfile
-from copy import deepcopy
-from datetime import datetime
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.shared import Twips
+from county_report.report_layout import build
+from county_report.report_template import (
+    ATTACHMENT,
+    HIGHLIGHT,
+    HIGHLIGHTS_INTRO,
+    OPEN,
+    RANKING,
+    TABLE_TITLE,
+    problem_paragraphs,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "templates" / "工作总结模板.docx"
-FIXED_TIME = datetime(2026, 1, 1)
-ZIP_TIME = (2026, 1, 1, 0, 0, 0)
-
-FANGSONG, KAITI, HEITI, XBS, SONGTI = "仿宋_GB2312", "楷体_GB2312", "黑体", "方正小标宋简体", "宋体"
-LINE = 579  # 28.95 pt exact: 22 lines in the 225 mm type area (29 pt would give 21)
-A4 = (11906, 16838)
-MARGINS = {"top": 2098, "bottom": 1984, "left": 1587, "right": 1474}  # 37/35/28/26 mm
-FOOTER_DISTANCE = 1247  # 22 mm: the number's line sits about 7 mm below the type area
-TABLE_PT = 9  # 小五: nineteen columns must fit the landscape attachment
-TABLE_LINE = 280  # 14 pt exact: table rows with air around 9 pt figures
-
-# Paragraph and character styles: id → (name, font, size pt, paragraph properties).
-# `chars` is a first-line indent in hundredths of a character (200 = two characters).
-STYLES = {
-    "Normal": ("Normal", FANGSONG, 16, dict(chars=200, jc="both")),
-    "Title": ("Title", XBS, 22, dict(chars=0, jc="center")),
-    "Heading1": ("heading 1", HEITI, 16, dict(chars=200, jc="both", outline=0, keep=True)),
-    "Heading2": ("heading 2", KAITI, 16, dict(chars=200, jc="both", outline=1, keep=True)),
-    "Heading3": ("heading 3", FANGSONG, 16, dict(chars=200, jc="both", outline=2, keep=True)),
-    "Footer": ("footer", SONGTI, 14, dict(chars=0, line=None)),
-    "Attachment": ("附件标识", HEITI, 16, dict(chars=0, jc="left")),
-    "Subtitle": ("Subtitle", KAITI, 16, dict(chars=0, jc="center")),
-    "Signature": ("落款", FANGSONG, 16, dict(chars=0, jc="right", right_chars=200)),
-    "SignatureDate": ("成文日期", FANGSONG, 16, dict(chars=0, jc="right", right_chars=400)),
-    "TableText": ("表格文字", FANGSONG, TABLE_PT, dict(chars=0, jc="center", line=TABLE_LINE)),
-}
-CHAR_STYLES = {"Heading2Char": ("小标题字符", KAITI, 16)}
+COMMENTS = "由 scripts/make_word_template.py 生成；可在 Word 中直接修改文字，双花括号中的变量名请勿改动。"
 
 # The report, paragraph by paragraph: (style id, text) or (style id, inline 楷体 heading, text).
 TITLE = "{{ 县名 }}“{{ 活动名称 }}”活动工作总结"
-TABLE_TITLE = "{{ 县名 }}“{{ 活动名称 }}”活动情况统计表"
 BODY = [
     ("Title", TITLE),
     ("Normal", ""),
@@ -59,66 +35,60 @@ BODY = [
         "Normal",
         "{{ 活动时间 }}，{{ 县名 }}按照上级统一部署，在全县{{ 乡镇数 }}个乡镇（街道）{{ 应报村数 }}个村（社区）"
         "深入开展“{{ 活动名称 }}”活动，组织广大干部走村入户、察民情、解民忧、办实事。截至{{ 截止日期 }}，"
-        "已有{{ 已报村数 }}个村（社区）报送活动情况。现将有关情况总结如下：",
+        "{% if 全部报送 %}各村（社区）均已报送活动情况{% else %}已有{{ 已报村数 }}个村（社区）报送活动情况{% endif %}。"
+        "现将有关情况总结如下：",
     ),
     ("Heading1", "一、主要做法"),
     (
         "Normal",
         "（一）加强组织领导。",
-        "县委、县政府把“{{ 活动名称 }}”活动作为密切党群干群关系的重要举措，成立工作专班，制定实施方案，"
-        "明确责任分工，推动各级干部下沉一线，做到走访有计划、过程有记录、问题有台账。",
+        "县委、县政府把“{{ 活动名称 }}”活动作为密切党群干群关系的重要举措，{{ 补充.组织 }}，"
+        "推动各级干部下沉一线，做到走访有计划、过程有记录、问题有台账。",
     ),
     (
         "Normal",
         "（二）广泛宣传发动。",
-        "各乡镇（街道）通过院坝会、座谈会、入户宣讲等方式宣传政策、听取意见，"
+        "各乡镇（街道）通过院坝会、座谈会、入户宣讲等方式宣传政策、听取意见，{{ 补充.宣传 }}，"
         "营造了干部主动走、群众愿意谈的良好氛围。",
     ),
     (
         "Normal",
         "（三）健全工作机制。",
-        "建立问题收集、交办、督办、反馈、销号闭环机制，对走访中收集的问题逐一登记台账，"
-        "明确责任单位和办理时限，定期调度通报，确保件件有着落、事事有回音。",
+        "对走访中收集的问题逐一登记台账，明确责任单位和办理时限，{{ 补充.机制 }}，确保件件有着落、事事有回音。",
     ),
     ("Heading1", "二、取得成效"),
     (
         "Normal",
         "（一）走访覆盖面广。",
-        "全县共组织{{ 参与走访干部 }}名干部参与走访，走访农户{{ 走访农户 }}户、群众{{ 走访群众 }}人次、"
-        "企业{{ 走访企业 }}家，召开院坝会座谈会{{ 召开院坝会座谈会 }}场，发放宣传资料{{ 发放宣传资料 }}份，"
-        "收集意见建议{{ 收集意见建议 }}条。",
+        "{{ 范围 }}共组织{{ 参与走访干部 }}干部参与走访，走访农户{{ 走访农户 }}、群众{{ 走访群众 }}、"
+        "企业{{ 走访企业 }}，召开院坝会座谈会{{ 召开院坝会座谈会 }}，发放宣传资料{{ 发放宣传资料 }}，"
+        "收集意见建议{{ 收集意见建议 }}。",
     ),
     (
         "Normal",
         "（二）问题解决有力。",
-        "共梳理问题{{ 梳理问题 }}个，已解决{{ 已解决问题 }}个，办结率{{ 办结率 }}；"
-        "化解矛盾纠纷{{ 化解矛盾纠纷 }}起，接待群众来访{{ 接待群众来访 }}人次。",
+        "共梳理问题{{ 梳理问题 }}，已解决{{ 已解决问题 }}，办结率{{ 办结率 }}；"
+        "化解矛盾纠纷{{ 化解矛盾纠纷 }}，接待群众来访{{ 接待群众来访 }}。",
     ),
     (
         "Normal",
         "（三）惠民实事见效。",
-        "慰问困难群众{{ 慰问困难群众 }}户，发放慰问金{{ 发放慰问金 }}元，"
-        "投入帮扶资金{{ 投入帮扶资金 }}万元，办实事好事{{ 办实事好事 }}件。",
+        "慰问困难群众{{ 慰问困难群众 }}，发放慰问金{{ 发放慰问金 }}，"
+        "投入帮扶资金{{ 投入帮扶资金 }}，办实事好事{{ 办实事好事 }}。",
     ),
-    ("Normal", "（四）乡镇比学赶超。", "{{ 乡镇排名说明 }}"),
-    ("Normal", "（五）典型引路示范。", "{{ 典型事例说明 }}"),
+    ("Normal", "（四）乡镇比学赶超。", "从各乡镇（街道）看，" + RANKING),
+    ("Normal", "（五）典型引路示范。", HIGHLIGHTS_INTRO),
     ("Normal", "{%p for 例 in 典型事例 %}"),
-    ("Normal", "{{ 例.乡镇 }}{{ 例.村 }}“{{ 例.标题 }}”：{{ 例.内容 }}"),
+    ("Normal", HIGHLIGHT),
     ("Normal", "{%p endfor %}"),
     ("Heading1", "三、存在问题"),
-    ("Normal", "{%p for 项 in 存在问题 %}"),
-    ("Normal", "（{{ 项.序号 }}）{{ 项.标题 }}", "{{ 项.内容 }}"),
-    ("Normal", "{%p endfor %}"),
+    *problem_paragraphs(),
     ("Heading1", "四、下一步打算"),
-    (
-        "Normal",
-        "（一）抓好问题销号。",
-        "{{ 未办结说明 }}对未解决的问题逐一明确责任人和完成时限，实行挂牌督办，确保按期办结。",
-    ),
+    ("Normal", "（一）抓好问题销号。", OPEN),
     (
         "Normal",
         "（二）推动工作均衡。",
-        "加强对办结率偏低乡镇（街道）和未报送村（社区）的督促指导，定期通报工作进度。",
+        "加强对{% if 滞后 %}办结率偏低乡镇（街道）{% else %}各乡镇（街道）{% endif %}的督促指导，定期通报工作进度。",
     ),
     (
         "Normal",
@@ -131,233 +101,11 @@ BODY = [
     ("Signature", "{{ 发文单位 }}"),
     ("SignatureDate", "{{ 成文日期 }}"),
 ]
-ATTACHMENT = [
-    ("Attachment", "附件"),
-    ("Normal", ""),
-    ("Title", TABLE_TITLE),
-    ("Subtitle", "（截至{{ 截止日期 }}）"),
-]
-# The township table: tc loops make one column per header, so a metric added to form.toml shows up.
-TABLE_ROWS = [
-    ("{%tc for 列 in 附件表头 %}", "{{ 列 }}", "{%tc endfor %}"),
-    ("{%tr for 行 in 附件表 %}", "", ""),
-    ("{%tc for 值 in 行 %}", "{{ 值 }}", "{%tc endfor %}"),
-    ("{%tr endfor %}", "", ""),
-]
-
-
-def rfonts(font: str) -> str:
-    """East Asian and Latin font set explicitly, with no theme attribute to override it."""
-    return (
-        f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" w:hint="eastAsia"/>'
-    )
-
-
-def rpr_xml(font: str, size_pt: float) -> str:
-    half = int(size_pt * 2)
-    return (
-        f'<w:rPr {nsdecls("w")}>{rfonts(font)}<w:b w:val="0"/><w:bCs w:val="0"/><w:i w:val="0"/>'
-        f'<w:color w:val="000000"/><w:kern w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/>'
-        f'<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr>'
-    )
-
-
-def ppr_xml(size_pt: float, chars=200, jc="both", outline=None, keep=False, line=LINE, right_chars=0) -> str:
-    first = int(size_pt * 20 * chars / 100)
-    right = int(size_pt * 20 * right_chars / 100)
-    spacing = (
-        f'<w:spacing w:before="0" w:after="0" w:line="{line}" w:lineRule="exact"/>'
-        if line
-        else ('<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>')
-    )
-    ind = (
-        f'<w:ind w:left="0" w:leftChars="0" w:right="{right}" w:rightChars="{right_chars}" '
-        f'w:firstLine="{first}" w:firstLineChars="{chars}"/>'
-    )
-    keep_next = "<w:keepNext/>" if keep else ""
-    level = f'<w:outlineLvl w:val="{outline}"/>' if outline is not None else ""
-    return (
-        f'<w:pPr {nsdecls("w")}>{keep_next}<w:widowControl w:val="0"/>'
-        f'{spacing}{ind}<w:jc w:val="{jc}"/>{level}</w:pPr>'
-    )
-
-
-def style_element(doc, style_id: str, name: str, kind: str):
-    """The w:style with this id, created if the default template lacks it, emptied of formatting."""
-    styles = doc.styles.element
-    found = styles.find(f"{qn('w:style')}[@{qn('w:styleId')}='{style_id}']")
-    if found is None:
-        found = parse_xml(
-            f'<w:style {nsdecls("w")} w:type="{kind}" w:customStyle="1" w:styleId="{style_id}">'
-            f'<w:name w:val="{name}"/><w:qFormat/></w:style>'
-        )
-        styles.append(found)
-    for tag in ("w:pPr", "w:rPr"):
-        for old in found.findall(qn(tag)):
-            found.remove(old)
-    return found
-
-
-def set_styles(doc) -> None:
-    """Docdefaults, paragraph and character styles: the layout lives here, not in direct formatting."""
-    styles = doc.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    defaults.find(qn("w:rPrDefault")).clear()
-    defaults.find(qn("w:rPrDefault")).append(parse_xml(rpr_xml(FANGSONG, 16)))
-    defaults.find(qn("w:pPrDefault")).clear()
-    defaults.find(qn("w:pPrDefault")).append(parse_xml(ppr_xml(16, chars=0)))
-    for style_id, (name, font, size, para) in STYLES.items():
-        element = style_element(doc, style_id, name, "paragraph")
-        element.append(parse_xml(ppr_xml(size, **para)))
-        element.append(parse_xml(rpr_xml(font, size)))
-    for style_id, (name, font, size) in CHAR_STYLES.items():
-        style_element(doc, style_id, name, "character").append(parse_xml(rpr_xml(font, size)))
-    for fonts in styles.iter(qn("w:rFonts")):  # no theme font may override an explicit one
-        for attr in [a for a in fonts.attrib if a.endswith("Theme") or a.endswith("theme")]:
-            del fonts.attrib[attr]
-
-
-def add_paragraph(doc, style: str, *texts: str):
-    """A paragraph in `style`; with two texts the first is a （一） heading run in 楷体."""
-    paragraph = doc.add_paragraph()
-    paragraph.style = style_by_id(doc, style)
-    if len(texts) == 2:
-        paragraph.add_run(texts[0]).style = style_by_id(doc, "Heading2Char")
-    if texts[-1]:
-        paragraph.add_run(texts[-1])
-    return paragraph
-
-
-def style_by_id(doc, style_id: str):
-    return next(s for s in doc.styles if s.style_id == style_id)
-
-
-def page_number_footer(doc, footer, align: str, indent: str) -> None:
-    """`— 1 —` with a PAGE field, one character in from the right (odd) or left (even) edge."""
-    footer.is_linked_to_previous = False
-    paragraph = footer.paragraphs[0]
-    paragraph.style = style_by_id(doc, "Footer")
-    p_pr = paragraph._p.get_or_add_pPr()
-    p_pr.append(parse_xml(f'<w:ind {nsdecls("w")} w:{indent}="280" w:{indent}Chars="100"/>'))
-    p_pr.append(parse_xml(f'<w:jc {nsdecls("w")} w:val="{align}"/>'))
-    runs = [
-        '<w:r><w:t xml:space="preserve">— </w:t></w:r>',
-        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
-        '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>',
-        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
-        "<w:r><w:t>1</w:t></w:r>",
-        '<w:r><w:fldChar w:fldCharType="end"/></w:r>',
-        '<w:r><w:t xml:space="preserve"> —</w:t></w:r>',
-    ]
-    for run in runs:
-        paragraph._p.append(parse_xml(run.replace("<w:r>", f"<w:r {nsdecls('w')}>", 1)))
-
-
-def set_page(section, landscape: bool = False) -> None:
-    """A4 with the standard margins; the landscape attachment turns the same sheet on its side."""
-    width, height = A4
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (
-        (Twips(height), Twips(width)) if landscape else (Twips(width), Twips(height))
-    )
-    m = MARGINS
-    # Turned on its side, the sheet keeps its binding edge: the wide margins go to the top and left.
-    top, bottom, left, right = (
-        (m["left"], m["right"], m["top"], m["bottom"])
-        if landscape
-        else (m["top"], m["bottom"], m["left"], m["right"])
-    )
-    section.top_margin, section.bottom_margin = Twips(top), Twips(bottom)
-    section.left_margin, section.right_margin = Twips(left), Twips(right)
-    section.footer_distance, section.header_distance = Twips(FOOTER_DISTANCE), Twips(851)
-    grid = section._sectPr.find(qn("w:docGrid"))
-    grid.attrib.clear()
-    grid.set(qn("w:linePitch"), str(LINE))  # no grid type: exact spacing alone sets the 22 lines
-
-
-def add_table(doc) -> None:
-    table = doc.add_table(rows=len(TABLE_ROWS), cols=3)
-    table.style = next(s for s in doc.styles if s.style_id == "TableGrid")
-    tbl_pr = table._tbl.tblPr
-    tbl_pr.remove(tbl_pr.find(qn("w:tblW")))
-    tbl_pr.find(qn("w:tblStyle")).addnext(parse_xml(f'<w:tblW {nsdecls("w")} w:w="5000" w:type="pct"/>'))
-    look = tbl_pr.find(qn("w:tblLook"))  # schema order: tblW, jc, …, tblCellMar, tblLook
-    look.addprevious(parse_xml(f'<w:jc {nsdecls("w")} w:val="center"/>'))
-    look.addprevious(
-        parse_xml(
-            f'<w:tblCellMar {nsdecls("w")}><w:left w:w="28" w:type="dxa"/>'
-            '<w:right w:w="28" w:type="dxa"/></w:tblCellMar>'
-        )
-    )
-    width = Twips((A4[1] - MARGINS["top"] - MARGINS["bottom"]) // 3)
-    for column in table.columns:
-        column.width = width
-    for row, texts in zip(table.rows, TABLE_ROWS, strict=True):
-        for cell, text in zip(row.cells, texts, strict=True):
-            paragraph = cell.paragraphs[0]
-            paragraph.style = style_by_id(doc, "TableText")
-            if text:
-                paragraph.add_run(text)
-    header = table.rows[0]._tr.get_or_add_trPr()
-    header.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
-
-
-def build() -> bytes:
-    doc = Document()
-    set_styles(doc)
-    doc.settings.odd_and_even_pages_header_footer = True
-    for style, *texts in BODY:
-        add_paragraph(doc, style, *texts)
-    for paragraph in doc.paragraphs[-6:-1]:  # the signature never stands on a page without body text
-        paragraph.paragraph_format.keep_with_next = True
-    section = doc.sections[0]
-    set_page(section)
-    page_number_footer(doc, section.footer, "right", "right")
-    page_number_footer(doc, section.even_page_footer, "left", "left")
-    last_body = doc.paragraphs[-1]._p
-    doc.add_section(WD_SECTION.NEW_PAGE)
-    holder = doc.paragraphs[-1]._p  # python-docx parks the first section's sectPr in a new paragraph
-    last_body.get_or_add_pPr().append(deepcopy(holder.pPr.find(qn("w:sectPr"))))
-    holder.getparent().remove(holder)
-    set_page(doc.sections[-1], landscape=True)
-    for style, text in ATTACHMENT:
-        add_paragraph(doc, style, text)
-    add_table(doc)
-    set_core_properties(doc)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return normalized_zip(buffer.getvalue())
-
-
-def set_core_properties(doc) -> None:
-    props = doc.core_properties
-    props.title = "工作总结模板"
-    props.author = props.last_modified_by = "报表助手"
-    props.comments = (
-        "由 scripts/make_word_template.py 生成；可在 Word 中直接修改文字，双花括号中的变量名请勿改动。"
-    )
-    props.created = props.modified = props.last_printed = FIXED_TIME
-    props.revision = 1
-    package_rels = doc.part.package.rels  # drop python-docx's stock preview picture of another document
-    for r_id in [r for r, rel in package_rels.items() if rel.reltype.endswith("/thumbnail")]:
-        package_rels.pop(r_id)
-
-
-def normalized_zip(data: bytes) -> bytes:
-    """The same archive with fixed timestamps, so rerunning the script changes no byte."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
 
 
 def main(argv: list[str]) -> int:
     target = Path(argv[1]) if len(argv) > 1 else OUT
-    target.write_bytes(build())
+    target.write_bytes(build(BODY, ATTACHMENT, COMMENTS))
     print(f"已生成模板：{target}")
     return 0
 

@@ -13,6 +13,13 @@ FINDING_FIXTURES = ROOT / "tests" / "fixtures" / "findings"
 SMALL_ROSTER = [("城关镇", "东风村", "东风村委会"), ("城关镇", "黄龙村", ""), ("河西乡", "柳树村", "")]
 
 
+def read_submission(path: Path, campaign, roster, name: str):
+    """One file screened, read and validated, as a reading worker does it (intake.read_one)."""
+    from county_report.intake import read_one
+
+    return read_one(Path(path), name, campaign, roster)
+
+
 def make_templates(folder: Path, roster=SMALL_ROSTER) -> Path:
     """The project's templates with a small roster of three villages."""
     folder.mkdir(parents=True, exist_ok=True)

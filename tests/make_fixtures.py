@@ -16,13 +16,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from county_report.definition import Campaign, bind, load_definition
+from county_report.forms import build_form, form_layout, form_title, save_workbook
+from county_report.settings import load_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-sys.path.insert(0, str(ROOT))
-
-from county_report.forms import build_form, form_layout, form_title, save_workbook  # noqa: E402
-from county_report.formspec import FormSpec, load_formspec  # noqa: E402
-from county_report.settings import load_settings  # noqa: E402
 
 TOWNSHIP, VILLAGE = "城关镇", "东风村"
 
@@ -64,14 +63,19 @@ HIGHLIGHTS = (
 )
 
 
-def load_demo_module():
-    """scripts/make_demo.py as a module (scripts/ is not a package)."""
-    if "make_demo" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("make_demo", ROOT / "scripts" / "make_demo.py")
+def load_script(name: str):
+    """scripts/<name>.py as a module (scripts/ is not a package)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
-        sys.modules["make_demo"] = module  # dataclasses look their module up while the file runs
+        sys.modules[name] = module  # dataclasses look their module up while the file runs
         spec.loader.exec_module(module)
-    return sys.modules["make_demo"]
+    return sys.modules[name]
+
+
+def load_demo_module():
+    """scripts/make_demo.py as a module."""
+    return load_script("make_demo")
 
 
 def zip_members(path: Path) -> dict[str, bytes]:
@@ -80,13 +84,13 @@ def zip_members(path: Path) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-def demo_spec() -> FormSpec:
-    return load_formspec(ROOT / "templates" / "form.toml")
+def demo_spec() -> Campaign:
+    return bind(load_definition(ROOT / "templates" / "form.toml"))
 
 
-def make_roundtrip_filled(path: Path, spec: FormSpec) -> Path:
+def make_roundtrip_filled(path: Path, spec: Campaign) -> Path:
     """A pre-filled demo form filled in the way a village would, messy values included."""
-    wb = build_form(spec, form_title(spec, load_settings(ROOT / "templates")), TOWNSHIP, VILLAGE)
+    wb = build_form(spec, form_title(spec, load_settings(ROOT / "templates")), (TOWNSHIP, VILLAGE))
     layout = form_layout(spec)
     basic = wb[spec.basic_sheet]
     for key, (typed, _) in {**TYPED_HEADER, **TYPED_METRICS}.items():
@@ -110,7 +114,7 @@ def make_roundtrip_filled(path: Path, spec: FormSpec) -> Path:
     return save_workbook(wb, path)
 
 
-def make_moved_blocks(src: Path, dst: Path, spec: FormSpec) -> Path:
+def make_moved_blocks(src: Path, dst: Path, spec: Campaign) -> Path:
     """The filled form as villages rearrange it: rows inserted above, labels in other columns, notes."""
     wb = load_workbook(src)
     layout = form_layout(spec)

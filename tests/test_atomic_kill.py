@@ -19,14 +19,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import synth
 from conftest import ROOT
 
 from county_report.atomic import TEMP_PREFIX, TEMP_SUFFIX
 from county_report.model import RunOptions
 from county_report.pipeline import WORKBOOK_NAME, run
-
-sys.path.insert(0, str(ROOT / "bench"))
-import synth  # noqa: E402
 
 VILLAGES = 150  # enough for the workbook to take ~1 s to write, so the kill lands inside it
 EARLIER_VILLAGES = 10  # the previous run saw fewer forms, so its outputs differ from a new run's
@@ -138,7 +136,8 @@ def test_the_next_run_after_a_kill_writes_complete_outputs_under_the_usual_names
     leftovers = {name for name in _digests(outputs) if _is_temp(name)}
     result = run(RunOptions(county["corpus"].inputs, outputs, county["corpus"].templates, workers=0))
     assert result.workbook_path == outputs / WORKBOOK_NAME and result.report_path.name in earlier
-    assert result.notices == ()  # a stale temp file is never taken for a locked target
+    # a stale temp file is never taken for a locked target (the report's 【请补充】 reminder may stand)
+    assert not [n for n in result.notices if "另存为" in n]
     villages = openpyxl.load_workbook(result.workbook_path, read_only=True)["分村明细"]
     assert villages.max_row == VILLAGES + 1
     assert _complete(result.report_path)

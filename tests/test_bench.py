@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+import synth
+
+import bench
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-sys.path.insert(0, str(BENCH))
-
-import synth  # noqa: E402
-
-import bench  # noqa: E402
 
 
 def test_synthetic_forms_are_valid_xlsx_and_cached(tmp_path):

@@ -60,7 +60,13 @@ def test_all_valid_exits_0_and_writes_both_outputs(small_county, capsys):
     out = capsys.readouterr().out
     assert code == 0
     written = sorted(p.name for p in small_county["outputs"].iterdir())
-    assert written == ["汇总表.xlsx", "示例县“大走访”活动工作总结.docx"]
+    # the internal 报送情况说明 (issue 10) and the upward submission for the city (issue 12) joined them
+    assert written == [
+        "上报表_示例县_2026-11-20.xlsx",
+        "汇总表.xlsx",
+        "示例县“大走访”报送情况说明.docx",
+        "示例县“大走访”活动工作总结.docx",
+    ]
     assert f"汇总表：{small_county['outputs'] / '汇总表.xlsx'}" in out
 
 
@@ -159,7 +165,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 
 def test_forms_writes_the_blank_form_and_one_prefilled_form_per_village(small_county, capsys):
-    from county_report.formspec import load_formspec
+    from county_report.definition import GROUP, UNIT, load_campaign
     from county_report.reader import read_form
 
     assert main(["forms", *args(small_county)]) == 0
@@ -168,9 +174,10 @@ def test_forms_writes_the_blank_form_and_one_prefilled_form_per_village(small_co
     assert names == ["城关镇-东风村.xlsx", "城关镇-黄龙村.xlsx", "标准表（空白）.xlsx", "河西乡-柳树村.xlsx"]
     out = capsys.readouterr().out
     assert "已生成各村（社区）预填标准表 3 份" in out
-    spec = load_formspec(small_county["templates"] / "form.toml")
+    spec = load_campaign(small_county["templates"] / "form.toml")
     form = read_form(folder / "河西乡-柳树村.xlsx", spec, "河西乡-柳树村.xlsx")
-    assert (form.fields["township"].raw, form.fields["village"].raw) == ("河西乡", "柳树村")
+    places = (spec.role(GROUP).key, spec.role(UNIT).key)
+    assert tuple(form.fields[k].raw for k in places) == ("河西乡", "柳树村")
     assert form.findings == ()
 
 

@@ -58,5 +58,6 @@ def test_counts_are_plain_numerals_without_separators():
 
 
 def test_filters_are_registered_under_chinese_names():
-    assert FILTERS["万"] is wan and FILTERS["日期"] is cn_date and FILTERS["百分比"] is pct
-    assert FILTERS["金额"] is money
+    # 万 and 百分比 now take an argument (万(1), 百分比(2)) and write through the one style function
+    assert FILTERS["万"](48800) == wan(48800) == "4.88万" and FILTERS["日期"] is cn_date
+    assert FILTERS["百分比"](0.6025) == pct(0.6025) == "60.3%" and FILTERS["金额"] is money

@@ -72,9 +72,9 @@ def _result(findings=(), **changes) -> RunResult:
         rejected=2,
         skipped=1,
         superseded=0,
-        villages_expected=6,
-        villages_reported=4,
-        missing_villages=(("东风镇", "甲村"), ("东风镇", "乙村"), ("西河乡", "丙社区")),
+        units_expected=6,
+        units_reported=4,
+        missing_units=(("东风镇", "甲村"), ("东风镇", "乙村"), ("西河乡", "丙社区")),
         findings=tuple(findings),
         workbook_path=Path("/县/outputs/汇总表.xlsx"),
         report_path=Path("/县/outputs/示例县“大走访”活动工作总结.docx"),
@@ -175,7 +175,7 @@ def test_only_the_first_findings_are_listed_and_a_rerun_clears_the_old_ones():
     entry.write_outcome(sheet, _result(_errors(25)))
     assert len(_findings_rows(sheet)) == entry.FINDINGS_LIMIT
     assert "下面列出前 20 条" in sheet.cells[entry.FINDINGS_SUMMARY_CELL]
-    entry.write_outcome(sheet, _result([], missing_villages=(), rejected=0, report_path=None, exit_code=0))
+    entry.write_outcome(sheet, _result([], missing_units=(), rejected=0, report_path=None, exit_code=0))
     assert _findings_rows(sheet) == []
     assert sheet.cells[entry.FINDINGS_SUMMARY_CELL] == "无"
     assert sheet.cells[entry.OUTCOME["未报村（社区）"]] == "无（全部已报）"

@@ -6,14 +6,14 @@ Fixtures: tests/fixtures/findings/*.xlsx, made by tests/fixtures/make_finding_fi
 from pathlib import Path
 
 import pytest
+from conftest import read_submission
 
+from county_report.definition import load_campaign
 from county_report.findings import CATALOGUE, Severity, finding
-from county_report.formspec import load_formspec
-from county_report.reader import read_submission
 from county_report.roster import Roster
 
 FIXTURES = Path(__file__).parent / "fixtures" / "findings"
-SPEC = load_formspec(Path(__file__).parents[1] / "templates" / "form.toml")
+SPEC = load_campaign(Path(__file__).parents[1] / "templates" / "form.toml")
 ROSTER = Roster(("城关镇", "河西乡"), (("城关镇", "东风村"), ("城关镇", "黄龙村"), ("河西乡", "柳树村")))
 
 
@@ -30,7 +30,7 @@ def only(name: str):
 def test_clean_form_has_no_finding_and_reads_every_value():
     sub = read("good")
     assert sub.findings == () and sub.accepted
-    assert (sub.township, sub.village) == ("城关镇", "东风村")
+    assert sub.place == ("城关镇", "东风村")
     assert sub.metrics["households"] == 320 and sub.metrics["funds"] == 12.35
     assert [r["status"] for r in sub.ledger] == ["已解决", "已解决", "已解决", "办理中"]
 

@@ -7,9 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import read_submission
 from make_fixtures import load_demo_module, zip_members
 from openpyxl import load_workbook
 
+from county_report.definition import GROUP, UNIT, load_campaign
 from county_report.forms import (
     BLANK_FORM_NAME,
     GUIDE_SHEET,
@@ -18,16 +20,15 @@ from county_report.forms import (
     write_forms,
     write_prefilled_forms,
 )
-from county_report.formspec import load_formspec
-from county_report.reader import read_submission
 from county_report.roster import Roster, load_roster
 from county_report.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
-SPEC = load_formspec(TEMPLATES / "form.toml")
+SPEC = load_campaign(TEMPLATES / "form.toml")
 LAYOUT = form_layout(SPEC)
-SMALL_ROSTER = Roster(townships=("城关镇", "龙泉镇"), villages=(("城关镇", "东风村"), ("龙泉镇", "南街社区")))
+SMALL_ROSTER = Roster(groups=("城关镇", "龙泉镇"), units=(("城关镇", "东风村"), ("龙泉镇", "南街社区")))
+TOWNSHIP_KEY, VILLAGE_KEY = SPEC.role(GROUP).key, SPEC.role(UNIT).key  # the place fields, by role
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_basic_sheet_is_protected_with_value_cells_unlocked(blank):
 def test_prefilled_forms_lock_township_and_village(prefilled):
     assert [p.name for p in prefilled] == ["城关镇-东风村.xlsx", "龙泉镇-南街社区.xlsx"]
     basic = load_workbook(prefilled[1])[SPEC.basic_sheet]
-    township, village = (LAYOUT.fields[k].value_cell for k in ("township", "village"))
+    township, village = (LAYOUT.fields[k].value_cell for k in (TOWNSHIP_KEY, VILLAGE_KEY))
     assert (basic[township].value, basic[village].value) == ("龙泉镇", "南街社区")
     assert basic[township].protection.locked and basic[village].protection.locked
     assert not basic[LAYOUT.fields["reporter"].value_cell].protection.locked
@@ -87,7 +88,7 @@ def test_metric_cells_validate_non_negative_numbers_with_chinese_prompts(blank):
     basic = blank[SPEC.basic_sheet]
     for m in SPEC.metrics:
         (dv,) = validations_at(basic, LAYOUT.fields[m.key].value_cell)
-        assert dv.type == ("whole" if m.type == "integer" else "decimal")
+        assert dv.type == ("whole" if m.type.name == "integer" else "decimal")
         assert (dv.operator, dv.formula1) == ("greaterThanOrEqual", "0")
         assert dv.showInputMessage and dv.showErrorMessage
         assert f"单位：{m.unit}" in dv.prompt and "请填写" in dv.prompt
@@ -146,11 +147,11 @@ def test_output_is_byte_identical_with_fixed_timestamps(tmp_path):
 
 def test_adding_a_metric_to_form_toml_needs_no_code_change(tmp_path):
     text = (TEMPLATES / "form.toml").read_text(encoding="utf-8")
-    anchor = '  { key = "deeds", label = "办实事好事", unit = "件", type = "integer" },\n'
+    anchor = '  { key = "deeds", label = "办实事好事", unit = "件", type = "integer", section = "惠民实事见效" },\n'
     new = '  { key = "trainings", label = "开展技能培训", unit = "期", type = "integer" },\n'
     assert anchor in text
     (tmp_path / "form.toml").write_text(text.replace(anchor, anchor + new), encoding="utf-8")
-    spec = load_formspec(tmp_path / "form.toml")
+    spec = load_campaign(tmp_path / "form.toml")
     layout = form_layout(spec)
     path = write_blank_form(spec, tmp_path / "blank.xlsx")
     wb = load_workbook(path)
@@ -160,10 +161,10 @@ def test_adding_a_metric_to_form_toml_needs_no_code_change(tmp_path):
     assert "单位：期" in validations_at(basic, place.value_cell)[0].prompt
     assert "开展技能培训" in str([c.value for row in wb[GUIDE_SHEET].iter_rows() for c in row])
     roster = load_roster(TEMPLATES / "名册.xlsx", spec)
-    township, village = roster.villages[0]
+    township, village = roster.units[0]
     values = {
-        "township": township,
-        "village": village,
+        TOWNSHIP_KEY: township,
+        VILLAGE_KEY: village,
         "reporter": "张三",
         "filled_on": "2026-11-20",
         "as_of": "2026-11-20",
@@ -190,9 +191,9 @@ def test_demo_is_reproducible_byte_for_byte(tmp_path):
 
 def test_demo_roster_is_a_realistic_county():
     roster = load_roster(TEMPLATES / "名册.xlsx", SPEC)
-    assert len(roster.townships) >= 10 and len(roster.villages) >= 150
+    assert len(roster.groups) >= 10 and len(roster.units) >= 150
     assert roster.aliases[("城关镇", "东风村委会")] == "东风村"
-    assert all(v.endswith(("村", "社区")) for _, v in roster.villages)
+    assert all(v.endswith(("村", "社区")) for _, v in roster.units)
 
 
 @pytest.mark.slow
@@ -210,7 +211,8 @@ def test_a_choice_list_too_long_for_excel_keeps_a_prompt_instead_of_a_broken_dro
     category = SPEC.ledger.by_role("category")
     many = tuple(f"第{i}类问题的较长名称" for i in range(40))
     columns = tuple(dataclasses.replace(c, choices=many) if c is category else c for c in SPEC.ledger.columns)
-    spec = dataclasses.replace(SPEC, ledger=dataclasses.replace(SPEC.ledger, columns=columns))
+    ledger = dataclasses.replace(SPEC.ledger, columns=columns)
+    spec = dataclasses.replace(SPEC, definition=dataclasses.replace(SPEC.definition, ledger=ledger))
     ws = load_workbook(write_blank_form(spec, tmp_path / "long.xlsx"))[spec.ledger.sheet]
     (dv,) = validations_at(ws, f"{LAYOUT.ledger.columns[category.key]}2")
     assert dv.type is None and dv.prompt.startswith("可填写：第0类") and len(dv.prompt) <= 255
@@ -220,5 +222,5 @@ def test_write_forms_gives_the_blank_form_and_one_per_village(tmp_path):
     paths = write_forms(SPEC, SMALL_ROSTER, load_settings(TEMPLATES), tmp_path)
     assert [p.name for p in paths] == [BLANK_FORM_NAME, "城关镇-东风村.xlsx", "龙泉镇-南街社区.xlsx"]
     blank = load_workbook(paths[0])[SPEC.basic_sheet]
-    assert blank[LAYOUT.fields["village"].value_cell].value is None
-    assert not blank[LAYOUT.fields["village"].value_cell].protection.locked
+    assert blank[LAYOUT.fields[VILLAGE_KEY].value_cell].value is None
+    assert not blank[LAYOUT.fields[VILLAGE_KEY].value_cell].protection.locked

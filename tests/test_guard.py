@@ -192,12 +192,12 @@ def test_cells_at_the_caps_pass(tmp_path):
 def test_form_sheets_take_the_quick_path(tmp_path):
     # The guard's counting check must accept what our form writer and Excel write, or every
     # sheet would go tag by tag (3–4× slower); the disguised cases above must not pass it.
+    from county_report.definition import load_campaign
     from county_report.forms import write_blank_form
-    from county_report.formspec import load_formspec
     from county_report.sheetscan import XlsxSheetScan
 
     root = Path(__file__).resolve().parent
-    spec = load_formspec(root.parent / "templates" / "form.toml")
+    spec = load_campaign(root.parent / "templates" / "form.toml")
     ours = write_blank_form(spec, tmp_path / "空表.xlsx")
     texts = []
     for form in (ours, root / "fixtures" / "roundtrip_libreoffice.xlsx"):

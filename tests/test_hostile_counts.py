@@ -18,11 +18,11 @@ import hostile_forms as forms
 import pytest
 from conftest import ROOT, make_templates
 
-from county_report.formspec import load_formspec
+from county_report.definition import load_campaign
 from county_report.guard import screen_file
 
 pytest.importorskip("xlwt")
-SPEC = load_formspec(ROOT / "templates" / "form.toml")
+SPEC = load_campaign(ROOT / "templates" / "form.toml")
 
 
 @pytest.mark.parametrize("kind", list(hostile_counts.COUNTS))

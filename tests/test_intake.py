@@ -26,14 +26,14 @@ def test_the_reader_reads_the_bytes_the_guard_checked(tmp_path):
 
     from conftest import FINDING_FIXTURES, ROOT
 
-    from county_report.formspec import load_formspec
+    from county_report.definition import UNIT, load_campaign
     from county_report.guard import screen
     from county_report.reader import read_form
 
-    spec = load_formspec(ROOT / "templates" / "form.toml")
+    spec = load_campaign(ROOT / "templates" / "form.toml")
     path = shutil.copy(FINDING_FIXTURES / "good.xlsx", tmp_path / "城关镇-东风村.xlsx")
     rejection, data = screen(path, path.name, spec.sheets)
     assert rejection is None and data == path.read_bytes()
     path.write_bytes(b"swapped after screening")
     form = read_form(path, spec, path.name, data)
-    assert form.findings == () and form.fields["village"].raw == "东风村"
+    assert form.findings == () and form.fields[spec.role(UNIT).key].raw == "东风村"

@@ -15,17 +15,34 @@ from docx import Document
 from docx.oxml.ns import qn
 from jinja2.exceptions import SecurityError
 
-from county_report.aggregate import Aggregate
+from county_report.aggregate import (
+    EXPECTED,
+    FILE,
+    GROUP,
+    OVERDUE,
+    REPORTED_COUNT,
+    STATUS,
+    TYPE,
+    UNIT,
+    Aggregate,
+    rank_column,
+)
+from county_report.cnformat import styled
+from county_report.definition import bind, load_definition
 from county_report.errors import ConfigError, TemplateVariableError
-from county_report.formspec import load_formspec
 from county_report.report import render_report, report_environment
-from county_report.report_text import build_context
+from county_report.report_facts import build_context
+from county_report.report_layout import build
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "工作总结模板.docx"
-SPEC = load_formspec(ROOT / "templates" / "form.toml")
+SPEC = bind(load_definition(ROOT / "templates" / "form.toml"))
 SETTINGS = SimpleNamespace(
-    county="示例县", campaign="大走访", office="中共示例县委办公室", period="2026年9月至11月"
+    county="示例县",
+    campaign="大走访",
+    office="中共示例县委办公室",
+    period="2026年9月至11月",
+    report_title="示例县“大走访”活动工作总结",
 )
 AS_OF = date(2026, 11, 20)
 REPORT_DATE = date(2026, 11, 22)
@@ -58,37 +75,39 @@ def _township_table() -> pd.DataFrame:
         solve_rate = values["solved"] / values["problems"] if values["problems"] else float("nan")
         rows.append(
             {
-                "township": name,
-                "expected": len(villages),
-                "reported": reported,
+                GROUP: name,
+                EXPECTED: len(villages),
+                REPORTED_COUNT: reported,
                 **values,
                 "solve_rate": solve_rate,
             }
         )
     table = pd.DataFrame(rows)
-    for key in SPEC.ranking:
-        table[f"rank_{key}"] = table[key].where(table["reported"] > 0).rank(method="min", ascending=False)
+    for item in SPEC.ranking:
+        ranked = table[item.key].where(table[REPORTED_COUNT] > 0).rank(method="min", ascending=False)
+        table[rank_column(item.key)] = ranked
     return table
 
 
 def _county(townships: pd.DataFrame) -> pd.Series:
-    total = {key: townships[key].sum() for key in ("expected", "reported", *SPEC.metric_keys)}
+    total = {key: townships[key].sum() for key in (EXPECTED, REPORTED_COUNT, *SPEC.metric_keys)}
     total["solve_rate"] = total["solved"] / total["problems"]
-    return pd.Series({"township": "合计", **total}, dtype=object)
+    return pd.Series({GROUP: "合计", **total}, dtype=object)
 
 
 def _progress() -> pd.DataFrame:
     rows = [
         {
-            "township": t,
-            "village": v,
-            "reported": v not in MISSING,
-            "status": "未报" if v in MISSING else "已报",
+            GROUP: t,
+            UNIT: v,
+            TYPE: "",
+            REPORTED_COUNT: v not in MISSING,
+            STATUS: "未报" if v in MISSING else "已报",
         }
         for t, (villages, _) in VILLAGES.items()
         for v in villages
     ]
-    return pd.DataFrame(rows).assign(file="")
+    return pd.DataFrame(rows).assign(**{FILE: ""})
 
 
 def _ledger() -> pd.DataFrame:
@@ -96,7 +115,7 @@ def _ledger() -> pd.DataFrame:
     rows += [("白沙镇", "民生保障", "已解决", False), ("白沙镇", "基础设施", "已解决", False)]
     rows += [("青山乡", "环境卫生", "办理中", True), ("青山乡", "民生保障", "办理中", False)]
     return pd.DataFrame(
-        [{"township": t, "village": "某村", "category": c, "status": s, "overdue": o} for t, c, s, o in rows]
+        [{GROUP: t, UNIT: "某村", "category": c, "status": s, OVERDUE: o} for t, c, s, o in rows]
     )
 
 
@@ -118,20 +137,21 @@ def make_aggregate(highlights: list[tuple[str, str, str, str]] | None = None) ->
         ("白沙镇", "白沙1村", "帮办医保", "网格员上门帮助老人办理医保"),
     ]
     return Aggregate(
-        spec=SPEC,
+        campaign=SPEC,
         as_of=AS_OF,
-        villages=pd.DataFrame(),
-        townships=townships,
-        county=_county(townships),
+        units=pd.DataFrame(),
+        groups=townships,
+        body=_county(townships),
         progress=_progress(),
         ledger=ledger,
         category_status=_category_status(ledger),
         highlights=pd.DataFrame(
             [
-                {"township": t, "village": v, "seq": i + 1, "title": a, "content": b}
+                {GROUP: t, UNIT: v, "seq": i + 1, "title": a, "content": b}
                 for i, (t, v, a, b) in enumerate(highlight_rows)
             ]
         ),
+        types=pd.DataFrame(),
     )
 
 
@@ -143,8 +163,8 @@ def agg() -> Aggregate:
 @pytest.fixture(scope="module")
 def report(agg, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / f"{SETTINGS.county}“{SETTINGS.campaign}”活动工作总结.docx"
-    written = render_report(build_context(agg, SETTINGS, REPORT_DATE), TEMPLATE, out)
-    assert written == out
+    written, placeholders = render_report(build_context(agg, SETTINGS, REPORT_DATE), TEMPLATE, out)
+    assert written == out and placeholders == 3  # 组织, 宣传, 机制: facts the data cannot know
     return out
 
 
@@ -170,14 +190,15 @@ def test_four_parts_in_order_after_title_and_opening(report):
 
 
 def test_every_county_figure_in_part_two_equals_the_total_row(report, agg):
+    # figures are now written in their 公文 style (4.84万户, 18.52万元); the same style function
+    # applied to the 合计 row gives exactly what the report prints
     part_two = _part(report, "二、取得成效", "三、存在问题")
     for m in SPEC.metrics:
-        value = agg.county[m.key]
-        expected = str(int(value)) if m.type == "integer" else f"{value:.2f}".rstrip("0").rstrip(".")
-        assert re.search(rf"(?<![\d.]){re.escape(expected)}(?![\d.])", part_two), (m.label, expected)
-    rate = agg.county["solve_rate"]
+        expected = styled(agg.body[m.key], m.style, m.unit)
+        assert re.search(rf"(?<![\d.]){re.escape(expected)}", part_two), (m.label, expected)
+    rate = agg.body["solve_rate"]
     assert f"办结率{round(rate * 100, 1)}%" in part_two
-    assert "发放慰问金185182.5元" in part_two and "投入帮扶资金18.75万元" in part_two
+    assert "发放慰问金18.52万元" in part_two and "投入帮扶资金18.75万元" in part_two
 
 
 def test_part_two_names_top_townships_and_quotes_highlights_intact(report):
@@ -189,13 +210,17 @@ def test_part_two_names_top_townships_and_quotes_highlights_intact(report):
 
 
 def test_part_three_is_drawn_from_the_data(report, agg):
+    # reporting status left 存在问题 for the internal 报送情况说明 (issue 10): no 未报送 item here
     part_three = _part(report, "三、存在问题", "四、下一步打算")
-    county_rate = agg.county["solve_rate"]
-    assert f"青山乡（60.0%）的办结率低于全县平均水平（{round(county_rate * 100, 1)}%）" in part_three
-    assert "黄龙镇" not in part_three.split("办结率低于")[0].split("偏低。")[-1]
-    assert "黄龙村等4个村（社区）尚未报送活动情况，涉及黄龙镇1个、青山乡1个、石门乡2个" in part_three
+    county_rate = agg.body["solve_rate"]
     assert (
-        "台账登记的6个问题中，基础设施类3个，占50.0%；民生保障类2个，占33.3%；环境卫生类1个，占16.7%"
+        f"青山乡（60.0%）的办结率低于全县平均水平（{round(county_rate * 100, 1)}%）5个百分点以上"
+        in part_three
+    )
+    assert "黄龙镇" not in part_three.split("办结率低于")[0].split("偏低。")[-1]
+    assert "尚未报送" not in part_three and "退回" not in part_three
+    assert (
+        "台账登记的6个问题中，基础设施类3个、占50.0%；民生保障类2个、占33.3%；环境卫生类1个、占16.7%"
         in part_three
     )
     assert "有3个问题已超过办理时限仍未解决，涉及黄龙镇2个、青山乡1个" in part_three
@@ -203,8 +228,9 @@ def test_part_three_is_drawn_from_the_data(report, agg):
 
 def test_part_four_states_what_remains_open(report, agg):
     part_four = _part(report, "四、下一步打算", None)
-    remaining = int(agg.county["problems"] - agg.county["solved"])
-    assert f"目前全县尚有{remaining}个问题未解决（台账中办理中3个、未启动1个）" in part_four
+    remaining = int(agg.body["problems"] - agg.body["solved"])
+    # 4 villages have not reported: the figures speak for those that did
+    assert f"目前已报送的8个村（社区）尚有{remaining}个问题未解决（台账中办理中3个、未启动1个）" in part_four
 
 
 def test_attachment_table_rows_equal_the_township_totals(report, agg):
@@ -213,11 +239,11 @@ def test_attachment_table_rows_equal_the_township_totals(report, agg):
     header = ["乡镇（街道）", "应报村数", "已报村数", *(m.display_label for m in SPEC.metrics), "办结率"]
     assert rows[0] == header
     assert [r[0] for r in rows[1:]] == [*TOWNSHIPS, "合计"]
-    for row, (_, expected) in zip(rows[1:], [*agg.townships.iterrows(), (0, agg.county)], strict=True):
-        assert row[1:3] == [str(int(expected["expected"])), str(int(expected["reported"]))]
+    for row, (_, expected) in zip(rows[1:], [*agg.groups.iterrows(), (0, agg.body)], strict=True):
+        assert row[1:3] == [str(int(expected[EXPECTED])), str(int(expected[REPORTED_COUNT]))]
         for cell, m in zip(row[3:-1], SPEC.metrics, strict=True):
             assert float(cell) == pytest.approx(float(expected[m.key]), abs=1e-9)
-    assert rows[-1][-1] == f"{round(agg.county['solve_rate'] * 100, 1)}%"
+    assert rows[-1][-1] == f"{round(agg.body['solve_rate'] * 100, 1)}%"
     assert rows[3][-1] == "—"  # 石门乡 reported nothing: no rate
 
 
@@ -250,7 +276,7 @@ def test_misspelt_variable_stops_with_a_message_naming_it(tmp_path, agg):
     broken = edited_template(tmp_path, "{{ 走访农户 }}", "{{ 走访农戶 }}")
     out = tmp_path / "out.docx"
     with pytest.raises(TemplateVariableError) as caught:
-        render_report(build_context(agg, SETTINGS, REPORT_DATE), broken, out)
+        render_report(build_context(agg, SETTINGS, REPORT_DATE), broken, out)  # the tuple is never returned
     message = str(caught.value)
     assert message.startswith(
         "模板中的变量「走访农戶」没有对应的数据（是否应为「走访农户」？），请检查模板拼写"
@@ -280,8 +306,10 @@ def test_environment_is_sandboxed_and_escapes():
 
 def test_context_exposes_metrics_by_label_and_a_new_metric_reaches_the_table(agg):
     context = build_context(agg, SETTINGS, REPORT_DATE)
-    assert context["走访农户"] == str(int(agg.county["households"]))
-    assert context["指标"]["发放慰问金"] == "185182.5"
+    # a figure is now an object: it prints in its style, and carries its exact value
+    assert context["走访农户"].值 == 15003 and str(context["走访农户"]) == "1.5万户"
+    assert context["指标"]["发放慰问金"].值 == pytest.approx(185182.5)
+    assert str(context["指标"]["发放慰问金"]) == "18.52万元"
     assert context["附件表头"][-1] == "办结率" and len(context["附件表"]) == len(TOWNSHIPS) + 1
 
 
@@ -352,4 +380,4 @@ def test_template_is_reproducible_from_its_script():
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.build() == TEMPLATE.read_bytes()
+    assert build(module.BODY, module.ATTACHMENT, module.COMMENTS) == TEMPLATE.read_bytes()

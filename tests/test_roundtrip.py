@@ -9,24 +9,40 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from make_fixtures import FIXTURES, load_demo_module, make_moved_blocks, make_roundtrip_filled, zip_members
+from conftest import read_submission
+from make_fixtures import (
+    FIXTURES,
+    load_demo_module,
+    load_script,
+    make_moved_blocks,
+    make_roundtrip_filled,
+    zip_members,
+)
 from openpyxl import load_workbook
 
+from county_report.definition import GROUP, UNIT, bind, load_definition
 from county_report.forms import form_layout, write_prefilled_forms
-from county_report.formspec import load_formspec
-from county_report.reader import read_submission
 from county_report.roster import load_roster
 from county_report.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
-SPEC = load_formspec(TEMPLATES / "form.toml")
+SPEC = bind(load_definition(TEMPLATES / "form.toml"))
+# the expected values name the place fields as a county says them; the reader keys them by role
+PLACE_NAMES = {SPEC.role(GROUP).key: "township", SPEC.role(UNIT).key: "village"}
 ROSTER = load_roster(TEMPLATES / "名册.xlsx", SPEC)
 EXPECTED = json.loads((FIXTURES / "roundtrip_expected.json").read_text(encoding="utf-8"))
 AS_OF = date(2026, 11, 20)
 
 
 DEMO = load_demo_module()
+FILL = load_script("demo_fill")  # how units type values, shared by the demo scripts
+
+
+def _header(sub) -> dict:
+    return {PLACE_NAMES.get(k, k): v for k, v in sub.header.items()}
+
+
 NUMBER_STYLES = ("plain", "text", "fullwidth", "comma", "unit", "spaces", "float")
 
 
@@ -38,8 +54,12 @@ def village_entry(rng: random.Random) -> tuple[dict, dict, list[tuple]]:
     """(typed values, expected values, ledger rows) for one village, messy on purpose."""
     typed, expected = {}, {}
     for m in SPEC.metrics:
-        value = rng.randint(0, 3000) if m.type == "integer" else rng.choice((0.0, 12.5, 6300.5, 3.25, 1200.0))
-        typed[m.key] = DEMO.typed_number(value, m, rng.choice(NUMBER_STYLES))
+        value = (
+            rng.randint(0, 3000)
+            if m.type.name == "integer"
+            else rng.choice((0.0, 12.5, 6300.5, 3.25, 1200.0))
+        )
+        typed[m.key] = FILL.typed_number(value, m, rng.choice(NUMBER_STYLES))
         expected[m.key] = value
     filled_on = AS_OF + timedelta(days=rng.randint(0, 4))
     typed.update(
@@ -57,7 +77,7 @@ def village_entry(rng: random.Random) -> tuple[dict, dict, list[tuple]]:
     total_key, solved_key = DEMO.count_metrics(SPEC)  # keep the cross-checks satisfied
     counts = {total_key: len(ledger), solved_key: sum(r[-1] == SPEC.solved_status for r in ledger)}
     for key, value in counts.items():
-        typed[key] = DEMO.typed_number(value, SPEC.field(key), rng.choice(NUMBER_STYLES))
+        typed[key] = FILL.typed_number(value, SPEC.field(key), rng.choice(NUMBER_STYLES))
         expected[key] = value
     return typed, expected, ledger
 
@@ -80,14 +100,14 @@ def fill_like_a_village(path: Path, typed: dict, ledger: list[tuple]) -> None:
 @pytest.mark.slow
 def test_every_prefilled_demo_form_reads_back_exactly(tmp_path):
     paths = write_prefilled_forms(SPEC, ROSTER, load_settings(TEMPLATES), tmp_path)
-    assert len(paths) == len(ROSTER.villages) >= 150
+    assert len(paths) == len(ROSTER.units) >= 150
     rng = random.Random(7)
     mismatches = []
-    for (township, village), path in zip(ROSTER.villages, paths, strict=True):
+    for (township, village), path in zip(ROSTER.units, paths, strict=True):
         typed, expected, ledger = village_entry(rng)
         fill_like_a_village(path, typed, ledger)
         sub = read_submission(path, SPEC, ROSTER, path.name)
-        got = {**dict(sub.header), **dict(sub.metrics)}
+        got = {**_header(sub), **dict(sub.metrics)}
         want = {"township": township, "village": village, **expected}
         rows = [(r["category"], r["description"], r["deadline"], r["status"]) for r in sub.ledger]
         if got != want or rows != [(c, d, dl, s) for c, d, dl, _, s in ledger]:
@@ -109,7 +129,7 @@ FIXTURE_FILES = (
 def test_fixture_reads_the_expected_values(name):
     sub = read_submission(FIXTURES / name, SPEC, ROSTER, name)
     assert sub.findings == ()
-    header = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in sub.header.items()}
+    header = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in _header(sub).items()}
     assert header == EXPECTED["header"]
     assert dict(sub.metrics) == EXPECTED["metrics"]
     assert len(sub.ledger) == EXPECTED["ledger_rows"]
@@ -143,7 +163,7 @@ def test_moved_blocks_really_moved_the_blocks():
     assert ws[layout.fields[first_metric.key].label_cell].value != first_metric.display_label
     labels = {c.value: c.coordinate for row in ws.iter_rows() for c in row if c.value}
     assert labels[first_metric.display_label][0] == "D"
-    assert labels[SPEC.role("township").display_label] == f"A{layout.fields['township'].row + 3}"
+    assert labels[SPEC.role(GROUP).display_label] == f"A{layout.fields[SPEC.role(GROUP).key].row + 3}"
     assert any(str(v).startswith("注：") for v in labels)
 
 
@@ -158,17 +178,17 @@ def test_demo_inputs_hold_the_planned_mistakes_and_nothing_else():
     codes = Counter(f.code for s in subs for f in s.findings)
     assert codes["blank-metric"] == 1
     accepted = [s for s in subs if s.accepted]
-    assert Counter(s.header["as_of"] for s in accepted) == {
+    assert Counter(s.as_of for s in accepted) == {
         AS_OF: len(accepted) - 1,
         AS_OF - timedelta(days=5): 1,
     }
-    per_village = Counter((s.township, s.village) for s in accepted)
+    per_village = Counter(s.place for s in accepted)
     (dup,) = [v for v, n in per_village.items() if n == 2]
-    dates = sorted(s.header["filled_on"] for s in accepted if (s.township, s.village) == dup)
+    dates = sorted(s.filled_on for s in accepted if s.place == dup)
     assert dates[0] < dates[1]
-    assert 0.8 <= len(per_village) / len(ROSTER.villages) <= 0.9
+    assert 0.8 <= len(per_village) / len(ROSTER.units) <= 0.9
     typed_names = {
         s.file: s.file.removesuffix(".xlsx").removesuffix("（更正）").split("-")[1] for s in accepted
     }
-    aliased = [s for s in accepted if typed_names[s.file] != s.village]
+    aliased = [s for s in accepted if typed_names[s.file] != s.unit]
     assert len(aliased) == 1 and ROSTER.aliases

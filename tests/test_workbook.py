@@ -44,7 +44,7 @@ def demo_aggregate():
 
 FINDINGS = [
     finding("not-a-number", file="杨家村.xlsx", sheet="基本情况", cell="B9", label="走访农户", value="abc"),
-    finding("superseded", file="东风村-旧.xlsx", village="东风村", value="2026-11-18", reason="东风村.xlsx"),
+    finding("superseded", file="东风村-旧.xlsx", place="东风村", value="2026-11-18", reason="东风村.xlsx"),
 ]
 
 
@@ -70,7 +70,7 @@ def test_summary_columns_come_from_the_form_and_total_row_adds_up(book):
     assert header[:3] == ["乡镇（街道）", "应报村数", "已报村数"]
     assert [m.display_label for m in SPEC.metrics] == header[3 : 3 + len(SPEC.metrics)]
     assert header[-3:] == ["办结率", "走访农户排名", "办结率排名"]
-    assert [r[0] for r in table[1:]] == [*ROSTER.townships, TOTAL]
+    assert [r[0] for r in table[1:]] == [*ROSTER.groups, TOTAL]
     total = dict(zip(header, table[-1], strict=True))
     assert total["走访农户（户）"] == 2000 and total["发放慰问金（元）"] == 0.3
     assert total["应报村数"] == 5 and total["已报村数"] == 2
@@ -86,7 +86,9 @@ def test_number_formats_and_real_dates(book):
     assert ws.cell(2, header.index("办结率") + 1).number_format == "0.0%"
     assert ws.cell(3, header.index("办结率") + 1).value == NO_RATE  # 河西乡: no problems, no rate
     villages = book["分村明细"]
-    assert villages["D2"].value == dt.datetime(2026, 11, 20) and villages["D2"].number_format == "yyyy-mm-dd"
+    # located by its header: 分村明细 now lists every declared header item, 联系电话 included
+    filled_on = villages.cell(2, [c.value for c in villages[1]].index("填报日期") + 1)
+    assert filled_on.value == dt.datetime(2026, 11, 20) and filled_on.number_format == "yyyy-mm-dd"
 
 
 def test_village_text_is_never_a_formula(book):
@@ -203,10 +205,12 @@ money = st.decimals(min_value=0, max_value=10**6, places=2).map(float)
 
 @st.composite
 def village_sets(draw):
-    chosen = draw(st.lists(st.sampled_from(ROSTER.villages), unique=True, min_size=1))
+    chosen = draw(st.lists(st.sampled_from(ROSTER.units), unique=True, min_size=1))
     return [
         submission(
-            t, v, {m.key: draw(money if m.type == "decimal" else st.integers(0, 10**7)) for m in SPEC.metrics}
+            t,
+            v,
+            {m.key: draw(money if m.type.name == "decimal" else st.integers(0, 10**7)) for m in SPEC.metrics},
         )
         for t, v in chosen
     ]
@@ -220,16 +224,17 @@ def test_total_row_read_back_equals_sum_of_villages(tmp_path, subs):
     table = rows(ws)
     total = dict(zip(table[0], table[-1], strict=True))
     for m in SPEC.metrics:
-        if m.type == "integer":
-            assert total[m.display_label] == sum(s.metrics[m.key] for s in subs) == agg.county[m.key]
+        if m.type.name == "integer":
+            assert total[m.display_label] == sum(s.metrics[m.key] for s in subs) == agg.body[m.key]
         else:
             assert total[m.display_label] == sum(round(s.metrics[m.key] * 100) for s in subs) / 100
 
 
 def test_demo_inputs_total_row_equals_sum_of_village_rows(tmp_path):
     """The shipped demo set, end to end: 合计 in 全县汇总 equals the column sums of 分村明细."""
-    from county_report.intake import pick_latest, take_in
+    from county_report.intake import take_in
     from county_report.roster import load_roster
+    from county_report.selection import pick_latest
 
     root = Path(__file__).resolve().parents[1]
     intake = take_in(root / "inputs", root / "templates", 0, None)  # 0: read in this process
@@ -243,4 +248,4 @@ def test_demo_inputs_total_row_equals_sum_of_village_rows(tmp_path):
         column = detail[0].index(m.display_label)
         village_sum = sum(r[column] for r in detail[1:])
         assert total[m.display_label] == pytest.approx(village_sum, abs=1e-6)
-        assert total[m.display_label] == agg.county[m.key]
+        assert total[m.display_label] == agg.body[m.key]
