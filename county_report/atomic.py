@@ -41,13 +41,18 @@ def atomic_write(target: Path, write: Callable[[Path], None], durable: bool = Tr
     return written
 
 
-def remove_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
-    """Delete temporary files a killed run left behind; a recent one may be another run's."""
+def remove_stale_temps(
+    folder: Path, now: float | None = None, older_than: float = STALE_TEMP_SECONDS
+) -> list[Path]:
+    """Delete temporary files a killed run left behind; a recent one may be another run's.
+
+    `older_than=0`: every one, for the run that holds the outputs folder's lock (outputlock.py).
+    """
     now = time.time() if now is None else now
     removed = []
     for temp in Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
         try:
-            if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+            if now - temp.stat().st_mtime >= older_than:
                 temp.unlink()
                 removed.append(temp)
         except OSError:

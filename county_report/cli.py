@@ -13,7 +13,7 @@ import traceback
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, OutputsBusy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "template":
             return _template(args)
         return _run(args)
+    except OutputsBusy as exc:  # not a configuration error: another run is writing the outputs
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
     except ConfigError as exc:
         print(f"配置有误：{exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -7,3 +7,8 @@ class ConfigError(Exception):
 
 class TemplateVariableError(ConfigError):
     """The Word template uses a variable the data does not supply."""
+
+
+class OutputsBusy(ConfigError):
+    """Another run is writing the same outputs folder (outputlock.py); the message is for the
+    clerk as it stands: the command line prints it without 配置有误."""

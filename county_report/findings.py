@@ -41,6 +41,8 @@ CATALOGUE: dict[str, Kind] = {
     for k in [
         # the file as a whole
         Kind("file-corrupt", _E, "文件已损坏", "文件已损坏，无法打开（{reason}）。{action}", RESUBMIT),
+        Kind("file-unreadable", _E, "无法读取文件", "无法读取该文件（{reason}）。{action}",
+             "请检查文件是否正被其他程序打开、有无读取权限，然后重新运行。"),
         Kind("file-encrypted", _E, "文件已加密", "文件已加密（设有打开密码），无法读取。{action}",
              "请取消密码后重新报送。"),
         Kind("file-too-large", _E, "文件过大", "文件异常：{reason}，远超标准表的正常大小，已拒收。{action}",
@@ -49,6 +51,12 @@ CATALOGUE: dict[str, Kind] = {
         Kind("sheet-too-large", _E, "工作表范围异常",
              "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。{action}", USE_FORM),
         Kind("wrong-file-type", _E, "文件类型不对", "文件类型为 {value}，不是 Excel 标准表。{advice}"),
+        Kind("formula-without-value", _E, "公式没有计算结果",
+             "工作表「{sheet}」的单元格 {cell} 是公式，但文件里没有保存公式的计算结果（可能是用其他软件生成的）。{action}",
+             "请在 Excel 或 WPS 中打开该文件，保存后重新报送。"),
+        Kind("form-sheet-twice", _E, "工作表重复",
+             "工作表「{sheet}」有两份：「{sheet}」和「{value}」{reason}，无法判断以哪一份为准。{action}",
+             "请只保留正确的一份（隐藏的工作表可在表名上右键“取消隐藏”后删除），然后重新报送。"),
         Kind("not-standard-form", _E, "不是标准表", "不是标准表：{reason}。{action}",
              "请使用下发的标准表填报。"),
         Kind("reader-crashed", _E, "读取异常",
@@ -56,6 +64,13 @@ CATALOGUE: dict[str, Kind] = {
         Kind("reader-timeout", _E, "读取超时",
              "读取该文件超过 {reason} 秒仍未完成，已跳过。{action}", RESUBMIT),
         Kind("skipped-file", _I, "已跳过", "{reason}，已跳过。{action}", "无需处理。"),
+        Kind("folder-unreadable", _E, "无法读取文件夹",
+             "无法读取该文件夹（{reason}），其中如有报表都没有汇总。{action}",
+             "请检查文件夹是否还在、有无读取权限，然后重新运行。"),
+        Kind("link-not-followed", _W, "快捷方式未读取", "这是一个快捷方式（符号链接），{reason}，没有读取。{action}",
+             "如需汇总，请把报表文件本身放进报表文件夹。"),
+        Kind("not-a-file", _W, "不是普通文件", "这不是普通文件（{reason}），没有读取。{action}",
+             "无需处理；如是报表，请另存为普通的 .xlsx 文件后放进报表文件夹。"),
         Kind("superseded", _W, "被新报表取代",
              "{place}有多份报表，本文件（填报日期 {value}）已被「{reason}」取代，未计入汇总。{action}",
              "无需处理；如应以本文件为准，请把「{reason}」移出报表文件夹后重新运行。"),
@@ -81,6 +96,11 @@ CATALOGUE: dict[str, Kind] = {
              "请填整数{in_unit}。", "请改为整数，如 {suggestion}{in_unit}。"),
         Kind("blank-metric", _W, "指标未填", "「{label}」未填写，按 0 计算。{action}",
              "如实际不为 0，请补填后重新报送。"),
+        Kind("number-too-large", _E, "数值超出合理范围", "「{label}」的值「{value}」超出合理范围{expected}。{action}",
+             "请核实是否多填了数位或写错了单位，改正后重新报送。"),
+        Kind("bad-thousands-separator", _E, "逗号位置不对",
+             "「{label}」的值「{value}」中的逗号位置不对：逗号只能用作千位分隔（如 1,200）。{action}",
+             "小数点请用“.”，改正后重新报送。"),
         Kind("blank-mean", _W, "指标未填", "「{label}」未填写，不计入平均数。{action}",
              "如有这项数据，请补填后重新报送。"),
         Kind("percent-too-large", _E, "百分数过大", "「{label}」的值「{value}」超过 {reason}。{action}",
@@ -181,7 +201,14 @@ def finding(
     """
     kind = CATALOGUE[code]
     shown, expected, suggestion = _shown(value), _shown(expected), _shown(suggestion)
-    params = {"label": label, "value": shown, "sheet": sheet, "reason": "", "expected": expected}
+    params = {
+        "label": label,
+        "value": shown,
+        "sheet": sheet,
+        "cell": cell,
+        "reason": "",
+        "expected": expected,
+    }
     params |= {"group": "", "place": "", "unit": "", "advice": "", "row": "", "suggestion": suggestion}
     params |= {k: v for k, v in details.items() if k not in ("action", "measure")}
     measure = details.get("measure", "")

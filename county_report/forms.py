@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .definition import AS_OF, GROUP, UNIT, Campaign, Column, Field, TableSpec
 from .formguide import GUIDE_SHEET, write_guide
+from .safename import safe_file_name
 from .stable_xlsx import save_workbook
 
 if TYPE_CHECKING:  # annotations only: forms need names, not the roster loader
@@ -258,7 +259,8 @@ def form_title(campaign: Campaign, settings: Settings | None) -> str:
 
 def prefilled_name(group: str, unit: str) -> str:
     """File name of a unit's form, e.g. 城关镇-东风村.xlsx (东风村.xlsx when there are no groups)."""
-    return _BAD_FILENAME.sub("_", f"{group}-{unit}" if group else unit) + ".xlsx"
+    name = _BAD_FILENAME.sub("_", f"{group}-{unit}" if group else unit)
+    return safe_file_name(name) + ".xlsx"  # no "..", no control characters, bounded (issue 16)
 
 
 def fixed_as_of(settings: Settings | None) -> date | None:

@@ -4,7 +4,11 @@ Why: python-calamine aborts the whole process (an uncatchable Rust allocation fa
 5 KB .xlsx holding one cell at XFD1048576, every reader inflates zip bombs, and XML parsers
 expand entities. So the bytes are checked here first: the extension and magic number, the zip
 directory's sizes, every member inflated to at most its declared size (CRC verified),
-every XML prolog, and every cell address of every worksheet.
+every XML prolog, every cell address of every worksheet, and every count or size a reader
+trusts before it has read the data (see README, 收到的文件会先做安全检查): a shared-strings
+table's declared size, merged ranges, an .xls file's header, sector chains, sheet positions
+and declared dimensions. A formula saved without its result, and a form sheet present twice
+(a hidden original behind an edited copy), are refused here too, naming sheet and cell.
 """
 
 from __future__ import annotations
@@ -16,12 +20,27 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Collection
-from functools import lru_cache
 from pathlib import Path
 
-from .definition import normalize_name
+from . import ooxml
+from .biffscan import OLE_MAGIC, Malformed, scan_xls
 from .findings import Finding, finding
-from .sheetscan import CHUNK, MAX_COLS, MAX_ROWS, SheetTooLarge, XmlUnsafe, biff_scan, scanner_for, xml_prolog
+from .formsheets import form_sheet_copies
+from .oserrors import os_reason
+from .sheetscan import (
+    CHUNK,
+    MAX_COLS,
+    MAX_ROWS,
+    CountTooLarge,
+    FormulaWithoutValue,
+    OdsContentScan,
+    SheetTooLarge,
+    XlsxSheetScan,
+    XmlUnsafe,
+    formula_without_value,
+    scanner_for,
+    xml_prolog,
+)
 
 __all__ = ["MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "classify", "screen", "screen_file"]
 
@@ -33,15 +52,7 @@ MAX_RATIO = 200  # XML deflates 5–20×, a styled empty grid ~100×; bombs ~100
 RATIO_FLOOR = 2**20  # the ratio only matters for members over 1 MB
 
 ACCEPTED = {".xlsx", ".xlsm", ".xls", ".ods"}
-# parts every reader parses on opening a workbook (worksheets are added by name)
-_ALWAYS_PARSED = (
-    "[Content_Types].xml",
-    "xl/workbook.xml",
-    "xl/_rels/",
-    "xl/styles.xml",
-    "xl/sharedStrings.xml",
-)
-_ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
 
 SAVE_AS = "请在 WPS/Excel 中“另存为” .xlsx 格式后重新报送。"
 NOT_WORD = "请报送 Excel 标准表而不是 Word/PDF 文档。"
@@ -98,8 +109,9 @@ def _hidden_on_windows(path: Path) -> bool:
 def screen_file(path: Path, display_name: str, sheets: Collection[str] | None = None) -> Finding | None:
     """A rejection finding if the file must not reach a spreadsheet reader, else None.
 
-    `sheets`: the only worksheets the reader will open; the other sheets (such as 填表说明)
-    are never parsed, so only their sizes in the zip directory are checked. None: all.
+    `sheets`: the form's worksheets, the only ones the reader opens; the other sheets (such as
+    填表说明) are never parsed, so only their sizes in the zip directory are checked; and a form
+    sheet present twice is refused. None: every sheet is scanned and none is a form sheet.
     """
     return screen(path, display_name, sheets)[0]
 
@@ -116,9 +128,8 @@ def screen(
         return None, _screen(path, display_name, sheets)
     except _Rejected as rejected:
         return rejected.finding, b""
-    except OSError as exc:
-        reason = f"无法读取文件：{exc.strerror or exc}"
-        return finding("file-corrupt", file=display_name, reason=reason), b""
+    except OSError as exc:  # locked, no permission, gone: not a broken file, and said in Chinese
+        return finding("file-unreadable", file=display_name, reason=os_reason(exc)), b""
 
 
 def _screen(path: Path, name: str, sheets: Collection[str] | None) -> bytes:
@@ -126,13 +137,9 @@ def _screen(path: Path, name: str, sheets: Collection[str] | None) -> bytes:
     if suffix not in ACCEPTED:
         kind, advice = _WRONG_TYPES.get(suffix, (f"“{suffix or '无扩展名'}”", SAVE_AS))
         _reject("wrong-file-type", name, value=f"{kind}", advice=advice)
-    size = path.stat().st_size
+    size, data = _read_regular(path, name)
     if size == 0:
         _reject("file-corrupt", name, reason="文件为空，大小为 0 字节")
-    if size <= MAX_FILE_BYTES:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)  # at most the cap, even if the file grew since
-        size = len(data)
     if size > MAX_FILE_BYTES:
         _reject(
             "file-too-large",
@@ -142,11 +149,25 @@ def _screen(path: Path, name: str, sheets: Collection[str] | None) -> bytes:
     if data.startswith(_ZIP_MAGIC):
         _screen_zip(data, name, sheets)
         return data
-    if data.startswith(_OLE_MAGIC):
-        _screen_ole(path, name)
-        return b""
+    if data.startswith(OLE_MAGIC):
+        _screen_ole(data, name, sheets)
+        return data
     _unrecognised(data[:512], name)
     return b""
+
+
+def _read_regular(path: Path, name: str) -> tuple[int, bytes]:
+    """(size, bytes up to the cap) of a regular file; opened without blocking, so a named pipe
+    put in place of a listed file cannot stall the run."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            _reject("file-corrupt", name, reason="不是普通文件")
+        if info.st_size > MAX_FILE_BYTES:
+            return info.st_size, b""
+        data = fh.read(MAX_FILE_BYTES + 1)  # at most the cap, even if the file grew since
+    return len(data), data
 
 
 def _reject(code: str, name: str, **details: object) -> None:
@@ -185,22 +206,39 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _screen_zip(data: bytes, name: str, sheets: Collection[str] | None) -> None:
-    """Directory caps first (nothing inflated), then each part a reader parses, in bounded chunks."""
+    """Directory caps first (nothing inflated), then each part a reader may parse, in bounded chunks."""
     try:
         package = _Package(data)
-        _check_directory(package.infos, name)
-        parsed = _parsed_parts(package, sheets)
+        _check_directory(package, name)
+        skipped = ooxml.parts_to_skip(package.names, package.read, sheets) if sheets else set()
+        tables: list[tuple[str, str]] = []
         try:
             for info in package.infos:
-                if parsed is None or info.filename in parsed:
-                    _scan_member(package, info)
+                if info.filename not in skipped:
+                    tables += _scan_member(package, info)
         except SheetTooLarge as big:
             sheet = big.sheet or _xlsx_sheet_name(package, big.part)
             _reject("sheet-too-large", name, sheet=sheet, cell=big.cell, reason=big.reason)
+        except FormulaWithoutValue as formula:
+            sheet = formula.sheet or _xlsx_sheet_name(package, formula.part)
+            _reject("formula-without-value", name, sheet=sheet, cell=formula.cell)
+        except CountTooLarge as count:
+            _reject("file-too-large", name, reason=count.reason)
+        if sheets:
+            _check_form_sheets(package, tables, sheets, name)
     except XmlUnsafe as unsafe:
         _reject("xml-unsafe", name, reason=unsafe.reason)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, NotImplementedError, ValueError) as exc:
         _reject("file-corrupt", name, reason=_zip_error_reason(exc))
+
+
+def _check_form_sheets(package: _Package, tables, sheets: Collection[str], name: str) -> None:
+    """A form sheet present twice (a hidden original and its edited copy, or a second form)."""
+    book = next((n for n in package.names if ooxml.normalised(n) == "xl/workbook.xml"), None)
+    listed = ooxml.sheet_list(package.read(book)) if book else tables
+    twice = form_sheet_copies(listed, sheets)
+    if twice is not None:
+        _reject("form-sheet-twice", name, sheet=twice.form, value=twice.other, reason=twice.note)
 
 
 class _Package:
@@ -217,6 +255,7 @@ class _Package:
         with zipfile.ZipFile(io.BytesIO(self.blob)) as zf:  # the central directory only
             self.infos = zf.infolist()
         self.names = {info.filename: info for info in self.infos}
+        self.declared = _declared_members(blob)
         self._inflated: dict[str, bytes] = {}
 
     def read(self, name: str) -> bytes:
@@ -258,15 +297,21 @@ def _zip_error_reason(exc: Exception) -> str:
     return "压缩数据错误"
 
 
-def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
+def _check_directory(package: _Package, name: str) -> None:
     """Reject from the central directory alone: member count, declared sizes and ratios."""
-    if len(infos) > MAX_MEMBERS:
-        _reject("file-too-large", name, reason=f"内含 {len(infos)} 个部件，超过上限 {MAX_MEMBERS}")
+    infos = package.infos
+    if len(infos) > MAX_MEMBERS or package.declared > MAX_MEMBERS:
+        count = max(len(infos), package.declared)
+        _reject("file-too-large", name, reason=f"内含 {count} 个部件，超过上限 {MAX_MEMBERS}")
+    if package.declared != len(infos):
+        _reject("file-corrupt", name, reason="压缩目录声明的部件数与实际不符")
     names = {info.filename for info in infos}
     if "word/document.xml" in names:
         _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
     if "ppt/presentation.xml" in names:
         _reject("wrong-file-type", name, value="演示文稿（扩展名虽为 Excel）", advice=NOT_WORD)
+    if ooxml.is_binary_workbook(names):
+        _reject("wrong-file-type", name, value="Excel 二进制工作簿（.xlsb）", advice=SAVE_AS)
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
@@ -283,95 +328,74 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
+def _declared_members(blob: bytes) -> int:
+    """The member count the end-of-directory record declares (ZIP64's if it defers to it)."""
+    at = blob.rfind(b"PK\x05\x06", max(0, len(blob) - 65_557))
+    if at < 0:
+        raise zipfile.BadZipFile("not a zip file")
+    declared = struct.unpack_from("<H", blob, at + 10)[0]
+    locator = at - 20
+    if declared == 0xFFFF and locator >= 0 and blob[locator : locator + 4] == b"PK\x06\x07":
+        record = struct.unpack_from("<Q", blob, locator + 8)[0]
+        if blob[record : record + 4] == b"PK\x06\x06":
+            declared = struct.unpack_from("<Q", blob, record + 32)[0]
+    return declared
+
+
 def _inflated(size: int, packed: int) -> str:
     return f"内部一个部件压缩后 {packed / 2**10:.0f} KB、解压后 {size / 2**20:.0f} MB（压缩炸弹）"
 
 
-def _scan_member(package: _Package, info: zipfile.ZipInfo) -> None:
-    """Check one member's prolog, then feed it to its extent scanner in CHUNK pieces."""
+def _scan_member(package: _Package, info: zipfile.ZipInfo) -> list[tuple[str, str]]:
+    """Check one member's prolog, feed it to its scanner in CHUNK pieces, then look for formulas
+    saved without a value; returns an .ods file's tables (name, visible | hidden)."""
     data = package.inflate(info)
     first = data[:CHUNK]
     root = xml_prolog(first, full=len(data) <= CHUNK)
-    scanner = scanner_for(root, info.filename, first)
-    if scanner is not None:
-        for at in range(0, len(data), CHUNK):
-            scanner.feed(data[at : at + CHUNK])
-
-
-def _parsed_parts(package: _Package, sheets) -> set[str] | None:
-    """The members calamine parses when the reader opens `sheets`; None means scan them all.
-
-    Opening a workbook parses its catalogue, relationships, styles and shared strings; a
-    worksheet is parsed only when asked for. An .ods keeps every sheet in content.xml.
-    """
-    names = set(package.names)
-    if sheets is None or "xl/workbook.xml" not in names:
-        return None
-    wanted = {normalize_name(s) for s in sheets}
-    chosen = {part for part, sheet in _xlsx_sheet_parts(package).items() if normalize_name(sheet) in wanted}
-    if not chosen or not chosen <= names:
-        return None  # the catalogue cannot be followed: be safe and scan every part
-    always = {n for n in names if n.startswith(_ALWAYS_PARSED) and n.endswith((".xml", ".rels"))}
-    return always | chosen
-
-
-def _xlsx_sheet_parts(package: _Package) -> dict[str, str]:
-    """Worksheet part → tab name, via xl/workbook.xml and its rels (regexes, no parser)."""
-    try:
-        book = package.read("xl/workbook.xml")[: 2**20]
-        rels = package.read("xl/_rels/workbook.xml.rels")[: 2**20]
-    except (KeyError, zipfile.BadZipFile, zlib.error, struct.error, NotImplementedError):
-        return {}
-    return dict(_sheet_map(book, rels))
-
-
-@lru_cache(maxsize=64)  # forms made from one template share these two parts byte for byte
-def _sheet_map(book_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
-    import html
-    import re
-
-    book, rels = book_xml.decode("utf-8", "replace"), rels_xml.decode("utf-8", "replace")
-    targets = {}
-    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
-        rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
-        if rid and target:
-            targets[rid.group(1)] = "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
-    parts = {}
-    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
-        sheet, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r':id="([^"]*)"', tag)
-        if not (sheet and rid and rid.group(1) in targets):
-            return ()  # one sheet that cannot be followed makes the whole map untrustworthy
-        parts[targets[rid.group(1)]] = html.unescape(sheet.group(1))
-    return tuple(parts.items())
+    scanner = scanner_for(root, info.filename, first, data)
+    if scanner is None:
+        return []
+    for at in range(0, len(data), CHUNK):
+        scanner.feed(data[at : at + CHUNK])
+    if isinstance(scanner, XlsxSheetScan) and scanner.has_formula:
+        cell = formula_without_value(data)
+        if cell is not None:
+            raise FormulaWithoutValue(info.filename, "", cell)
+    if isinstance(scanner, OdsContentScan):
+        hidden = scanner.hidden_tables
+        return [(table, "hidden" if table in hidden else "visible") for table, _ in scanner.tables]
+    return []
 
 
 def _xlsx_sheet_name(package: _Package, part: str) -> str:
     """The tab name of a worksheet part, or the part name when it cannot be told."""
-    return _xlsx_sheet_parts(package).get("xl/" + part.lstrip("/").removeprefix("xl/"), part)
+    try:
+        entries = ooxml.sheet_entries(
+            package.read("xl/workbook.xml"), package.read("xl/_rels/workbook.xml.rels")
+        )
+    except (KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError):
+        return part
+    return next((e.name for e in entries if e.part == ooxml.normalised(part)), part)
 
 
-def _screen_ole(path: Path, name: str) -> None:
-    """An OLE container: encrypted OOXML, a Word .doc, or a BIFF .xls whose cells are checked."""
+def _screen_ole(data: bytes, name: str, sheets: Collection[str] | None) -> None:
+    """An OLE container: encrypted OOXML, a Word .doc, or a BIFF .xls whose structure is checked."""
     try:
-        import olefile
-    except ImportError:  # without olefile the reader decides
-        return
-    try:
-        with olefile.OleFileIO(str(path)) as ole:
-            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
-                _reject("file-encrypted", name)
-            if ole.exists("WordDocument"):
-                _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
-            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
-            if stream is None:
-                _reject("file-corrupt", name, reason="不是 Excel 文件")
-            data = ole.openstream(stream).read()
-    except _Rejected:
-        raise
-    except Exception:  # olefile raises many kinds on malformed containers; all mean corrupt
+        book = scan_xls(data)
+    except Malformed as bad:
+        _reject("file-corrupt", name, reason=f"文件结构已损坏：{bad.reason}")
+    except CountTooLarge as count:
+        _reject("file-too-large", name, reason=count.reason)
+    except SheetTooLarge as big:
+        _reject("sheet-too-large", name, sheet=big.sheet, cell=big.cell, reason=big.reason)
+    except (struct.error, IndexError, ValueError):
         _reject("file-corrupt", name, reason="文件结构已损坏")
-    verdict = biff_scan(data)
-    if verdict == "encrypted":
+    if book.streams & {"EncryptionInfo", "EncryptedPackage"} or book.encrypted:
         _reject("file-encrypted", name)
-    if isinstance(verdict, SheetTooLarge):
-        _reject("sheet-too-large", name, sheet=verdict.sheet, cell=verdict.cell, reason=verdict.reason)
+    if "WordDocument" in book.streams:
+        _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
+    if not book.streams & {"Workbook", "Book", "WORKBOOK", "BOOK"}:
+        _reject("file-corrupt", name, reason="不是 Excel 文件")
+    twice = form_sheet_copies(book.sheets, sheets) if sheets else None
+    if twice is not None:
+        _reject("form-sheet-twice", name, sheet=twice.form, value=twice.other, reason=twice.note)

@@ -17,15 +17,15 @@ from pathlib import Path
 from .findings import Finding
 from .intake import Intake, take_in
 from .model import RunOptions, RunResult
+from .outputlock import OutputLock
+from .publish import OutputSet
+from .safename import safe_output_name
 from .selection import Selection, period_findings, select
 from .settings import REPORT_TEMPLATE_FILE
 from .summary import summarize
 from .templates import Templates, load_templates
 
 WORKBOOK_NAME = "汇总表.xlsx"
-# Units from which the report is rendered in a second process: starting one costs ~0.3 s,
-# more than a 300-unit report takes (0.2 s); at 3,000 units it saves ~0.5 s, at 30,000 ~3 s.
-SIDECAR_FROM = 1000
 STRICT_NOTICE = "因存在错误且使用了 --strict，未生成汇总表和报告。"
 SYSTEM_FONTS = "系统字体"  # the settings' 字体 value that writes 仿宋/楷体/宋体 instead of the official fonts
 EMPTY_NOTICE = "报表文件夹 {folder} 中没有{what}。请把各{unit}交回的表格放进这个文件夹后重新运行。"
@@ -53,12 +53,22 @@ def run(
     on_progress: Callable[[int, int], None] | None = None,
     report_date: date | None = None,
 ) -> RunResult:
-    """Read, validate, aggregate and write; ConfigError when templates are unusable."""
+    """Read, validate, aggregate and write; ConfigError when templates are unusable.
+
+    A run that writes holds its outputs folder (outputlock.py): OutputsBusy if another does.
+    """
+    with OutputLock(options.outputs, enabled=not options.check_only):
+        return _run(options, on_progress, report_date)
+
+
+def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResult:
     started, watch = datetime.now(), _Stopwatch()
     templates = load_templates(options.templates)
     watch.lap("templates")
     warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
-    intake = take_in(options.inputs, options.templates, options.workers, on_progress)
+    intake = take_in(
+        options.inputs, options.templates, options.workers, on_progress, exclude=(options.outputs,)
+    )
     if warming is not None:
         warming.join()
     watch.lap("read")
@@ -167,42 +177,44 @@ def _write_outputs(
     from .workbook import write_workbook
 
     outputs, settings, campaign = Path(options.outputs), templates.settings, templates.campaign
-    outputs.mkdir(parents=True, exist_ok=True)
-    wanted = outputs / f"{settings.report_title}.docx"
     template = options.templates / REPORT_TEMPLATE_FILE
     generated = b"" if template.is_file() else generated_template(campaign)  # no template: the definition's
     system_fonts = getattr(settings, "fonts", "") == SYSTEM_FONTS
-    # a large office's report renders in a second process while this one writes the workbook
-    with Sidecar(render_report, enabled=len(chosen.counted) >= SIDECAR_FROM) as sidecar:
-        agg = aggregate(
-            chosen.counted, templates.roster, campaign, result.as_of or report_date, chosen.to_correct
-        )
+    as_of = result.as_of or report_date
+    # names from settings may hold "/" or ".."; every output is written in full, then all are
+    # published together (publish.py); the report renders in a second process, under a time
+    # limit, while this one writes the workbook
+    names = [safe_output_name(n) for n in (f"{settings.report_title}.docx", status_note_name(settings))]
+    names += [WORKBOOK_NAME, safe_output_name(upward_name(settings, as_of))]
+    report_name, status_name, _, upward_file = names
+    with OutputSet(outputs, names) as staged, Sidecar(render_report) as sidecar:
+        agg = aggregate(chosen.counted, templates.roster, campaign, as_of, chosen.to_correct)
         context = build_context(agg, settings, report_date)
         watch.lap("aggregate")
-        report = sidecar.run(context, template, wanted, generated, system_fonts)
-        workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
+        report = sidecar.run(context, template, staged.path(report_name), generated, system_fonts)
+        workbook_path = write_workbook(agg, result.findings, staged.path(WORKBOOK_NAME))
         watch.lap("workbook")
         rejected_files = {s.place: s.file for s in chosen.latest if s.place and not s.accepted}
-        status_wanted = outputs / status_note_name(settings)
-        status_path = write_status_note(agg, result.findings, rejected_files, settings, status_wanted)
-        upward_wanted = outputs / upward_name(settings, agg.as_of)
+        status_path = write_status_note(
+            agg, result.findings, rejected_files, settings, staged.path(status_name)
+        )
         sources = [(s.file, s.sha256) for s in chosen.counted]
-        upward_path = write_upward(agg, settings, sources, report_date, upward_wanted)
+        upward_path = write_upward(agg, settings, sources, report_date, staged.path(upward_file))
         report_path, placeholders = report()
         watch.lap("report")  # only the wait for the report after the workbook is done
-    written = [(workbook_path, outputs / WORKBOOK_NAME), (report_path, wanted), (status_path, status_wanted)]
-    written += [(upward_path, upward_wanted)] if upward_path else []
-    notices = [_renamed(p, want) for p, want in written]
+        written = {WORKBOOK_NAME: workbook_path, report_name: report_path, status_name: status_path}
+        published = staged.publish({**written, upward_file: upward_path})
+    notices = [published.notice] if published.notice else []
     if placeholders:
         notices.append(f"工作总结中还有 {placeholders} 处黄底的【请补充：…】，请在 Word 中填写后再上报。")
     return replace(
         result,
-        workbook_path=workbook_path,
-        report_path=report_path,
-        status_path=status_path,
-        upward_path=upward_path,
+        workbook_path=published.paths[WORKBOOK_NAME],
+        report_path=published.paths[report_name],
+        status_path=published.paths[status_name],
+        upward_path=published.paths.get(upward_file),
         placeholders=placeholders,
-        notices=tuple(n for n in notices if n),
+        notices=tuple(notices),
     )
 
 
@@ -213,16 +225,10 @@ def _write_findings_only(
     from .aggregate import aggregate
     from .workbook import write_findings_workbook
 
-    outputs = Path(options.outputs)
-    outputs.mkdir(parents=True, exist_ok=True)
     period = result.as_of or report_date
-    agg = aggregate((), templates.roster, templates.campaign, period, chosen.to_correct)
-    path = write_findings_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
-    renamed = _renamed(path, outputs / WORKBOOK_NAME)
-    return replace(result, workbook_path=path, notices=(renamed,) if renamed else ())
-
-
-def _renamed(written: Path, wanted: Path) -> str:
-    if Path(written).name == wanted.name:
-        return ""
-    return f"{wanted.name} 正在被其他程序（如 Excel、WPS）打开，本次结果已另存为 {Path(written).name}。"
+    with OutputSet(Path(options.outputs), [WORKBOOK_NAME]) as staged:
+        agg = aggregate((), templates.roster, templates.campaign, period, chosen.to_correct)
+        written = write_findings_workbook(agg, result.findings, staged.path(WORKBOOK_NAME))
+        published = staged.publish({WORKBOOK_NAME: written})
+    notices = (published.notice,) if published.notice else ()
+    return replace(result, workbook_path=published.paths[WORKBOOK_NAME], notices=notices)

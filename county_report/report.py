@@ -18,23 +18,22 @@ from typing import Any
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 
 from .atomic import atomic_write
 from .cnformat import FILTERS, StyleError
 from .errors import ConfigError, TemplateVariableError
 from .report_layout import FALLBACKS, declare_fallbacks
+from .sandbox import CappedEnvironment, TemplateLimit, capped_environment
 
 SIGNATURE_STYLE, DATE_STYLE = "Signature", "SignatureDate"  # style ids set by make_word_template.py
 BODY_CHAR_TWIPS = 320  # one 3号 (16 pt) character
 HALF_CHAR_TWIPS = 90 + 6  # a digit of the 9 pt table text, plus its share of the cell margins
 
 
-def report_environment() -> SandboxedEnvironment:
-    """Sandboxed, autoescaping (a village's `&` or `<` would otherwise break the XML), strict."""
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-    env.filters.update(FILTERS)
-    return env
+def report_environment() -> CappedEnvironment:
+    """Sandboxed and bounded (sandbox.py), autoescaping (a village's `&` or `<` would otherwise
+    break the XML), strict about undefined variables."""
+    return capped_environment(FILTERS, autoescape=True, undefined=StrictUndefined)
 
 
 def render_report(
@@ -48,29 +47,44 @@ def render_report(
     how many 【请补充】 placeholders it still holds.
 
     `generated`: the template made from the definition, used when `template_path` does not exist.
-    A target open in Word gets a fresh name (…(1).docx), as atomic_write does for every output.
+    Every failure of the template is a ConfigError in Chinese naming the template. The run calls
+    this in a child process under a wall-clock limit (sidecar.py); its failure messages are
+    `render_failure` below.
     """
     template_path, out_path = Path(template_path), Path(out_path)
     if not template_path.is_file() and not generated:
         raise ConfigError(f"找不到工作总结模板：{template_path}")
-    template = DocxTemplate(template_path if template_path.is_file() else io.BytesIO(generated))
-    env = report_environment()
+    name = template_path.name
     try:
+        template = DocxTemplate(template_path if template_path.is_file() else io.BytesIO(generated))
+        env = report_environment()
         missing = template.get_undeclared_template_variables(jinja_env=env, context=context)
         if missing:
-            raise TemplateVariableError(missing_variables_message(missing, context))
+            raise TemplateVariableError(f"{missing_variables_message(missing, context)}（模板 {name}）")
         template.render(context, jinja_env=env, autoescape=True)
+    except ConfigError:
+        raise
     except UndefinedError as exc:
-        raise TemplateVariableError(f"工作总结模板中{_in_chinese(exc.message)}，请检查模板拼写。") from None
+        raise TemplateVariableError(
+            f"工作总结模板 {name} 中{_in_chinese(exc.message)}，请检查模板拼写。"
+        ) from None
     except TemplateSyntaxError as exc:
         raise ConfigError(
-            f"工作总结模板 {template_path.name} 中的标记有误：{_in_chinese(exc.message)}。"
+            f"工作总结模板 {name} 中的标记有误：{_in_chinese(exc.message)}。"
             "请检查 {{ }} 和 {% %} 是否成对、完整。"
         ) from None
-    except TemplateError as exc:
-        raise ConfigError(f"工作总结模板 {template_path.name} 无法生成：{_in_chinese(str(exc))}。") from None
+    except TemplateLimit as exc:
+        raise ConfigError(
+            f"工作总结模板 {name} 超出了允许的范围：{exc}。请检查模板中的循环和计算。"
+        ) from None
     except StyleError as exc:
-        raise ConfigError(f"工作总结模板 {template_path.name} 中的数字写法有误：{exc}") from None
+        raise ConfigError(f"工作总结模板 {name} 中的数字写法有误：{exc}") from None
+    except (TemplateError, RecursionError, MemoryError, OverflowError, ArithmeticError) as exc:
+        raise ConfigError(f"工作总结模板 {name} 无法生成：{_in_chinese(str(exc))}。") from None
+    except Exception as exc:  # noqa: BLE001 - a template is the county's data: any failure is said in Chinese
+        raise ConfigError(
+            f"工作总结模板 {name} 无法生成（{_in_chinese(f'{type(exc).__name__}: {exc}')}）。"
+        ) from None
     document = template.docx
     fit_table_columns(document)
     place_signature(document)
@@ -79,6 +93,23 @@ def render_report(
     if system_fonts:
         use_system_fonts(document)
     return atomic_write(out_path, document.save), remaining
+
+
+def render_failure(kind: str, seconds: float, args: tuple) -> ConfigError:
+    """What the clerk reads when the child rendering the report is stopped (sidecar.py)."""
+    name = Path(args[1]).name if len(args) > 1 else "工作总结模板"
+    if kind == "timeout":
+        return ConfigError(
+            f"工作总结模板 {name} 在 {seconds:.0f} 秒内没有生成完，已停止。请检查模板中的循环"
+            "（如 {%p for %}）是否套得太多，或运行 python scripts/make_word_template.py 重新生成原始模板。"
+        )
+    return ConfigError(
+        f"生成工作总结的进程异常退出（模板 {name} 中的循环或文字可能过多，耗尽了内存）。"
+        "请检查模板，或运行 python scripts/make_word_template.py 重新生成原始模板。"
+    )
+
+
+render_report.sidecar_failure = render_failure  # sidecar.py asks the work for its failure messages
 
 
 _JINJA_MESSAGES = (

@@ -1,4 +1,6 @@
-"""Streaming checks on a file's inner parts: XML prologs and the extent of every worksheet.
+"""Streaming checks on a file's inner parts: XML prologs, the extent of every worksheet, and
+every count a reader trusts before it has seen the data (a shared-strings table's declared size,
+merged ranges), plus formulas saved without their value.
 
 Used by guard.py on bytes inflated in bounded chunks, so nothing here builds a tree or a grid:
 regexes over tags, a running cell position, and a stop at the first address beyond the caps.
@@ -9,7 +11,6 @@ from __future__ import annotations
 import codecs
 import html
 import re
-import struct
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,14 @@ from operator import itemgetter
 MAX_ROWS = 20_000  # the ledger is the longest sheet; no village has 20,000 problems
 MAX_COLS = 200  # the widest sheet has 8 columns; 200 leaves room for notes (column GR)
 CHUNK = 64 * 2**10  # bytes inflated at a time; also the longest XML prolog accepted
+# calamine reserves memory for a shared-strings table's declared `uniqueCount` before reading it
+# (10^12 declared in a 6 KB file: an allocation failure that aborts the process). A full ledger
+# of 20,000 rows × 8 columns of distinct text has 160,000 strings.
+MAX_SHARED_STRINGS = 200_000
+# The reader fills a merged range's value into every cell it covers: merges are bounded in number
+# and in cells covered (a form has a few dozen; a ledger merging its category column, 20,000).
+MAX_MERGES = 10_000
+MAX_MERGED_CELLS = 200_000
 _EXCEL_ROWS, _EXCEL_COLS = 1_048_576, 16_384
 _ENCODINGS = {
     "utf-8",
@@ -50,6 +59,23 @@ class SheetTooLarge(Exception):
     sheet: str
     cell: str
     reason: str
+
+
+class CountTooLarge(Exception):
+    """A part declares or holds more of something than any form could; `reason` is Chinese."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class FormulaWithoutValue(Exception):
+    """A formula cell saved without its result, which every reader would take for blank."""
+
+    part: str
+    sheet: str
+    cell: str
 
 
 def _decoder(first: bytes) -> Callable[[bytes], str]:
@@ -99,12 +125,20 @@ def _check_declaration(text: str, at: int) -> None:
         raise XmlUnsafe(f"使用了不支持的字符编码 {found.group(1)[:20]}")
 
 
-def scanner_for(root: str | None, part: str, first: bytes) -> _TagScan | None:
-    """The extent scanner for a worksheet (xlsx) or content.xml (ods) part, else None."""
-    if root in _SHEET_ROOTS:
-        return XlsxSheetScan(part, _decoder(first))
-    if root == "document-content":
+def scanner_for(root: str | None, part: str, first: bytes, data: bytes = b"") -> _TagScan | None:
+    """The scanner for a part the reader may parse as shared strings, a worksheet or .ods content.
+
+    Chosen by the part's name as well as its root element: calamine reads a part named
+    sharedStrings.xml from its first `<sst>` wherever it stands, and any part that a workbook
+    names as a sheet from its `<sheetData>`, whatever the root.
+    """
+    lower = part.replace("\\", "/").lower()
+    if root == "sst" or lower.endswith("sharedstrings.xml"):
+        return SharedStringsScan(part, _decoder(first))
+    if root == "document-content" or part == "content.xml":
         return OdsContentScan(part, _decoder(first))
+    if root in _SHEET_ROOTS or b"sheetData" in data or "sheetData".encode("utf-16-le") in data:
+        return XlsxSheetScan(part, _decoder(first))
     return None
 
 
@@ -139,6 +173,20 @@ class _TagScan:
         if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
             reason = f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
             raise SheetTooLarge(self.part, self.sheet, where[:40], reason)
+
+    merges = merged_cells = 0
+
+    def merged(self, count: int, cells: int, where: str) -> None:
+        """Count merged ranges (`count` of them covering `cells`); beyond the caps the sheet is refused."""
+        self.merges += count
+        self.merged_cells += cells
+        if self.merges > MAX_MERGES:
+            reason = f"合并单元格超过 {MAX_MERGES} 处"
+        elif self.merged_cells > MAX_MERGED_CELLS:
+            reason = f"合并单元格共覆盖超过 {MAX_MERGED_CELLS} 个单元格"
+        else:
+            return
+        raise SheetTooLarge(self.part, self.sheet, where[:40], reason)
 
 
 def _attr(attrs: str, name: str) -> str | None:
@@ -186,13 +234,22 @@ _ROW_PLAIN = re.compile(rf'<row r="({_IN_ROWS})"' + _MORE_ATTRS)
 _RANGE_PLAIN = re.compile(
     rf'<(?:dimension|mergeCell) ref="{_IN_COLS}{_IN_ROWS}(?::{_IN_COLS}{_IN_ROWS})?"' + _MORE_ATTRS
 )
-_NAMED = re.compile(r"<([\w.-]+:)?(c|row|dimension|mergeCell|hyperlink)(?=[\s/>])")
+_NAMED = re.compile(r"<([\w.-]+:)?(c|row|dimension|mergeCell|hyperlink|f)(?=[\s/>])")
+_MERGE_REF = re.compile(r'<mergeCell ref="([^"]*)"')
+
+
+def _area(ref: str) -> int:
+    """Cells covered by an A1 range (its ends already checked to lie within the caps)."""
+    ends = [_cell_ref(end) for end in ref.split(":")[:2]]
+    (r0, c0), (r1, c1) = ends[0], ends[-1]
+    return (abs((r1 or 0) - (r0 or 0)) + 1) * (abs((c1 or 0) - (c0 or 0)) + 1)
 
 
 class XlsxSheetScan(_TagScan):
     """Tracks the position of every cell (explicit `r` or implied) and every range reference."""
 
-    TAG = re.compile(_P + r"(row|c|dimension|mergeCell|hyperlink)(?=[\s/>])" + _ATTRS + ">")
+    TAG = re.compile(_P + r"(row|c|dimension|mergeCell|hyperlink|f)(?=[\s/>])" + _ATTRS + ">")
+    has_formula = False  # a `<f>` was seen: guard.py then looks for one saved without its value
 
     def scan(self, text: str, end: int) -> None:
         """Four searches when the chunk is plainly written and in range; else tag by tag."""
@@ -212,12 +269,16 @@ class XlsxSheetScan(_TagScan):
         """
         named = _NAMED.findall(text)
         counts = Counter(map(itemgetter(1), named))
+        self.has_formula = self.has_formula or bool(counts["f"])
         if counts["hyperlink"] or any(map(itemgetter(0), named)):
             return False
         if len(_C_PLAIN.findall(text)) != counts["c"] or len(_ROW_PLAIN.findall(text)) != counts["row"]:
             return False
         if len(_RANGE_PLAIN.findall(text)) != counts["dimension"] + counts["mergeCell"]:
             return False
+        if counts["mergeCell"]:
+            for ref in _MERGE_REF.findall(text):
+                self.merged(1, _area(ref), ref)
         self._carry_position(text)
         return True
 
@@ -231,6 +292,9 @@ class XlsxSheetScan(_TagScan):
             self.row, self.col = int(_ROW_PLAIN.match(text, at_row).group(1)), 0
 
     def tag(self, name: str, attrs: str) -> None:
+        if name == "f":
+            self.has_formula = True
+            return
         r = _attr(attrs, "r")
         if name == "row":
             row, _ = _cell_ref(r) if r else (self.row + 1, None)
@@ -246,6 +310,56 @@ class XlsxSheetScan(_TagScan):
             for end in ref.split(":")[:2] if ref else []:
                 row, col = _cell_ref(end)
                 self.check(row or _EXCEL_ROWS, col or _EXCEL_COLS, ref, what="声明的范围")
+            if name == "mergeCell":
+                self.merged(1, _area(ref), ref)
+
+
+class SharedStringsScan(_TagScan):
+    """Every `<sst>` tag's declared counts, and the strings themselves, within MAX_SHARED_STRINGS."""
+
+    TAG = re.compile(_P + r"(sst|si)(?=[\s/>])" + _ATTRS + ">")
+    strings = 0
+
+    def tag(self, name: str, attrs: str) -> None:
+        if name == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise CountTooLarge(f"共享字符串表有超过 {MAX_SHARED_STRINGS} 条文字")
+            return
+        for key in ("uniqueCount", "count"):
+            for value in re.findall(rf"(?:^|\s){key}\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", attrs):
+                declared = max((int(run) for run in re.findall(r"\d+", "".join(value))), default=0)
+                if declared > MAX_SHARED_STRINGS:
+                    raise CountTooLarge(
+                        f"共享字符串表声明有 {declared} 条文字，超过上限 {MAX_SHARED_STRINGS} 条"
+                    )
+
+
+_FORMULA_TAG = re.compile(r"<(?:[\w.-]+:)?f[\s/>]")
+_NOT_A_CELL_EDGE = r"(?:(?!</(?:[\w.-]+:)?c>|<(?:[\w.-]+:)?c[\s/>]).)"  # stays inside one cell
+_CELL_WITH_FORMULA = re.compile(
+    rf"<(?:[\w.-]+:)?c(\s[^>]*)?(?<!/)>({_NOT_A_CELL_EDGE}*?<(?:[\w.-]+:)?f[\s/>]{_NOT_A_CELL_EDGE}*)</(?:[\w.-]+:)?c>",
+    re.S,
+)
+_VALUE = re.compile(r"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*[^<\s]", re.S)
+
+
+def formula_without_value(data: bytes) -> str | None:
+    """The address of the first cell holding a formula but no saved result, else None.
+
+    Excel and WPS save each formula's last result beside it (`<v>`), and every reader uses that.
+    A file written by a tool that stores no results would read as blank cells, counted as 0:
+    such a file must be opened and saved again. An empty text result (t="str") is a result.
+    """
+    text = _decoder(data[:4])(data)
+    if not _FORMULA_TAG.search(text):
+        return None
+    for cell in _CELL_WITH_FORMULA.finditer(text):
+        attrs, body = cell.group(1) or "", cell.group(2)
+        if _VALUE.search(body) or re.search(r"""\st\s*=\s*["'](str|inlineStr)["']""", attrs):
+            continue
+        return _attr(attrs, "r") or "（位置未标注）"
+    return None
 
 
 def a1(row: int, col: int) -> str:
@@ -271,57 +385,70 @@ def _count(attrs: str, name: str) -> int:
     return int(value) if value and value.isdigit() and len(value) < 9 else (1 if not value else 10**9)
 
 
+_ODS_VALUES = (
+    "office:value",
+    "office:string-value",
+    "office:date-value",
+    "office:time-value",
+    "office:boolean-value",
+)
+
+
+def _has_cached_value(attrs: str) -> bool:
+    """A formula cell carries its result as a value attribute, or as text for a string result."""
+    return (
+        any(_attr(attrs, key) is not None for key in _ODS_VALUES)
+        or _attr(attrs, "office:value-type") == "string"
+    )
+
+
 class OdsContentScan(_TagScan):
-    """Rows and cells with their repeat counts; only non-empty cells extend a sheet (as in calamine)."""
+    """Rows and cells with their repeat counts; only non-empty cells extend a sheet (as in calamine).
+
+    Also counts merged ranges (number-rows/columns-spanned), stops at a formula saved without its
+    value, and keeps each table's name and whether its style hides it, for the form-sheet check.
+    """
 
     TAG = re.compile(
-        r"<(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])" + _ATTRS + ">"
+        r"<(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell|style|table-properties)(?=[\s/>])"
+        + _ATTRS
+        + ">"
     )
+
+    def __init__(self, part: str, decode: Callable[[bytes], str]) -> None:
+        super().__init__(part, decode)
+        self.tables: list[tuple[str, str]] = []  # (name, style name)
+        self.hidden_styles: set[str] = set()
+        self._style = ""
 
     def tag(self, name: str, attrs: str) -> None:
         if name == "table":
             self.sheet, self.row = _text(_attr(attrs, "table:name") or ""), 0
+            self.tables.append((self.sheet, _attr(attrs, "table:style-name") or ""))
         elif name == "table-row":
             self.first_row = self.row + 1
             self.row += _count(attrs, "table:number-rows-repeated")
             self.col = 0
+        elif name == "style":
+            self._style = _attr(attrs, "style:name") or ""
+        elif name == "table-properties":
+            if (_attr(attrs, "table:display") or "").lower() == "false":
+                self.hidden_styles.add(self._style)
         else:
-            self.col += _count(attrs, "table:number-columns-repeated")
-            empty = attrs.rstrip().endswith("/") and "value-type" not in attrs
-            if not empty:
-                self.check(self.row, self.col, a1(self.row, self.col))
+            self._cell(attrs)
 
+    def _cell(self, attrs: str) -> None:
+        repeats = _count(attrs, "table:number-columns-repeated")
+        self.col += repeats
+        empty = attrs.rstrip().endswith("/") and "value-type" not in attrs
+        if not empty:
+            self.check(self.row, self.col, a1(self.row, self.col))
+        rows, cols = _count(attrs, "table:number-rows-spanned"), _count(attrs, "table:number-columns-spanned")
+        if rows > 1 or cols > 1:
+            self.merged(repeats, repeats * rows * cols, a1(self.row, self.col))
+        if "table:formula" in attrs and not _has_cached_value(attrs):
+            raise FormulaWithoutValue(self.part, self.sheet, a1(self.row, self.col))
 
-_CELL_RECORDS = {0x00FD, 0x0203, 0x027E, 0x0006, 0x0205, 0x0204, 0x00D6}  # LABELSST NUMBER RK …
-_FILEPASS, _BOUNDSHEET, _BOF, _MULRK = 0x002F, 0x0085, 0x0809, 0x00BD
-
-
-def biff_scan(data: bytes) -> str | SheetTooLarge | None:
-    """ "encrypted" if the BIFF workbook stream has FILEPASS, a SheetTooLarge for a far cell, else None."""
-    names: list[str] = []
-    substream, pos = 0, 0
-    while pos + 4 <= len(data):
-        rtype, size = struct.unpack_from("<HH", data, pos)
-        body, pos = data[pos + 4 : pos + 4 + size], pos + 4 + size
-        if rtype == _FILEPASS and substream <= 1:
-            return "encrypted"
-        if rtype == _BOUNDSHEET and len(body) > 8:
-            names.append(_boundsheet_name(body))
-        elif rtype == _BOF:
-            substream += 1
-        elif (rtype in _CELL_RECORDS or rtype == _MULRK) and len(body) >= 6:
-            row, col = struct.unpack_from("<HH", body)
-            col = struct.unpack_from("<H", body, len(body) - 2)[0] if rtype == _MULRK else col
-            if row + 1 > MAX_ROWS or col + 1 > MAX_COLS:
-                sheet = names[substream - 2] if 0 <= substream - 2 < len(names) else ""
-                where = a1(row + 1, col + 1)
-                return SheetTooLarge(
-                    "", sheet, where, f"单元格 {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-                )
-    return None
-
-
-def _boundsheet_name(body: bytes) -> str:
-    length, flags = body[6], body[7]
-    raw = body[8 : 8 + length * (2 if flags & 1 else 1)]
-    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+    @property
+    def hidden_tables(self) -> set[str]:
+        return {name for name, style in self.tables if style and style in self.hidden_styles}

@@ -11,8 +11,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 EXCEL_TEXT_LIMIT = 32_767
+# A value's plausible maximum unless the definition gives one. 30,000 units × the maximum stays
+# below 10^15, where Excel's doubles are still exact integers, so no total can wrap or round:
+# 10^10 for counts; 10^8 for decimals, which are also summed as integer millionths (10^8 × 10^6 ×
+# 30,000 < 2^63) and keep six exact decimal places as doubles (10^8 × 10^6 < 2^53).
+MAX_INTEGER = 10**10
+MAX_DECIMAL = 10**8
+_MAX_DIGITS = 30  # more integer digits than this is too large without building the number
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # a 填报日期 or 统计截止日期 outside these is a typing slip
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(.*)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?!\d)")  # 1,200 and 1,234,567.5
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
@@ -27,22 +36,37 @@ def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def parse_number(raw: object, unit: str = "", integer: bool = True) -> tuple[int | float | None, str]:
-    """Return (value, "") or (None, finding code). Blank is (None, "") — the caller decides."""
+def parse_number(
+    raw: object, unit: str = "", integer: bool = True, maximum: int | float | None = None
+) -> tuple[int | float | None, str]:
+    """Return (value, "") or (None, finding code). Blank is (None, "") — the caller decides.
+
+    The value is exact: an int for integer fields; a float for decimal ones, exact to the
+    millionth below `maximum`. A value above `maximum` (default MAX_INTEGER or MAX_DECIMAL) is
+    refused, never converted, so no total can wrap or lose precision.
+    """
     if is_blank(raw):
         return None, ""
     if isinstance(raw, (bool, date, datetime, timedelta)):
         return None, "not-a-number"
+    if isinstance(raw, float) and raw in (
+        float("inf"),
+        float("-inf"),
+    ):  # a typed number past a double's range
+        return None, "number-too-large" if raw > 0 else "negative-number"
     if isinstance(raw, (int, float)):
         number = Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw)
     else:
-        number = _number_from_text(str(raw), unit)
+        number, code = _number_from_text(str(raw), unit)
         if number is None:
-            return None, "not-a-number"
+            return None, code
     if not number.is_finite():
         return None, "not-a-number"
     if number < 0:
         return None, "negative-number"
+    limit = (MAX_INTEGER if integer else MAX_DECIMAL) if maximum is None else maximum
+    if number > limit:
+        return None, "number-too-large"
     if integer:
         if number != number.to_integral_value():
             return None, "not-an-integer"
@@ -50,18 +74,25 @@ def parse_number(raw: object, unit: str = "", integer: bool = True) -> tuple[int
     return float(number), ""
 
 
-def _number_from_text(text: str, unit: str) -> Decimal | None:
-    s = "".join(unicodedata.normalize("NFKC", text).split()).replace(",", "")
+def _number_from_text(text: str, unit: str) -> tuple[Decimal | None, str]:
+    s = "".join(unicodedata.normalize("NFKC", text).split())
+    if "," in s:
+        grouped = _GROUPED.match(s)
+        if grouped is None or "," in s[grouped.end() :]:
+            return None, "bad-thousands-separator"  # `1,5`: a decimal comma would read as 15
+        s = s.replace(",", "")
     match = _NUMBER.match(s)
     if not match:
-        return None
+        return None, "not-a-number"
     sign, digits, rest = match.groups()
     if rest and not _is_unit(rest, unit):
-        return None
+        return None, "not-a-number"
+    if len(digits.partition(".")[0].lstrip("0")) > _MAX_DIGITS:
+        return None, "negative-number" if sign == "-" else "number-too-large"
     try:
-        return Decimal(sign + digits)
+        return Decimal(sign + digits), ""
     except InvalidOperation:
-        return None
+        return None, "not-a-number"
 
 
 def _is_unit(rest: str, unit: str) -> bool:
@@ -152,11 +183,16 @@ def _cn_number(text: str) -> int | None:
 
 
 def parse_date(raw: object) -> date | None:
-    """A date from a real date, `2026-11-20`, `2026/11/20`, `2026年11月20日`, `20261120` or a serial."""
+    """A date in 2000–2099 from a real date, `2026-11-20`, `2026/11/20`, `2026年11月20日`,
+    `20261120` or an Excel serial; None for anything else.
+
+    The years are bounded because a number typed into a date cell reads as a date: 11.2 is
+    1900-01-11 to Excel, and such a date would also decide which of a village's files wins.
+    """
     if isinstance(raw, datetime):
-        return raw.date()
+        raw = raw.date()
     if isinstance(raw, date):
-        return raw
+        return raw if FIRST_YEAR <= raw.year <= LAST_YEAR else None
     if isinstance(raw, bool) or is_blank(raw):
         return None
     if isinstance(raw, (int, float)):
@@ -167,25 +203,26 @@ def parse_date(raw: object) -> date | None:
         match = pattern.match(s)
         if match:
             return _safe_date(*(int(g) for g in match.groups()[:3]))
-    if re.fullmatch(r"\d+(\.0+)?", s):
+    if re.fullmatch(r"\d{1,8}(\.0+)?", s):
         return _from_number(float(s))
     return None
 
 
 def _from_number(value: float) -> date | None:
-    if value != int(value):
+    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
         return None
     n = int(value)
-    if 19000101 <= n <= 21001231:
+    if 10_000_000 <= n <= 99_999_999:
         return _safe_date(n // 10000, n // 100 % 100, n % 100)
-    if 1 <= n <= 80_000:  # Excel serials up to the year 2119
-        return _EXCEL_EPOCH + timedelta(days=n)
+    if 1 <= n <= 80_000:  # an Excel serial (only those in 2000–2099 are kept)
+        when = _EXCEL_EPOCH + timedelta(days=n)
+        return when if FIRST_YEAR <= when.year <= LAST_YEAR else None
     return None
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
-        return date(year, month, day) if 1900 <= year <= 2100 else None
+        return date(year, month, day) if FIRST_YEAR <= year <= LAST_YEAR else None
     except ValueError:
         return None
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from .oserrors import os_reason
+
 READY = "ready"
 START_TIMEOUT_SECONDS = 60  # a worker that cannot start at all (odd embedding) is not a file's fault
 FILE_TIMEOUT_SECONDS = 60  # a real form reads in milliseconds; a minute means something is wrong
@@ -39,7 +41,7 @@ class Outcome:
 
     job: Job
     value: object = None
-    failure: str = ""  # "crashed" | "timeout" | "exception"
+    failure: str = ""  # "crashed" | "timeout" | "exception" | "unreadable"
     detail: str = ""
 
 
@@ -68,9 +70,21 @@ class WorkersUnavailable(Exception):
 
 
 def _run_here(task: Callable[[Job], object], job: Job) -> Outcome:
+    """One job in this process; whatever it raises is that job's failure, never the run's.
+
+    A native reader's panic arrives as pyo3's PanicException, which derives from BaseException,
+    so only the two that mean "stop everything" pass through. An OS error (the file is locked,
+    unreadable or gone) is told apart from a broken file: the clerk's remedy differs.
+    """
     try:
         return Outcome(job, task(job))
-    except Exception as exc:  # noqa: BLE001 - one file's failure is that file's finding
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except OSError as exc:
+        if exc.errno is None and getattr(exc, "winerror", None) is None:  # a reader's "IO error" on bytes
+            return Outcome(job, failure="exception", detail=_describe(exc))
+        return Outcome(job, failure="unreadable", detail=os_reason(exc))
+    except BaseException as exc:  # noqa: BLE001 - one file's failure is that file's finding
         return Outcome(job, failure="exception", detail=_describe(exc))
 
 
@@ -117,12 +131,14 @@ class Worker:
         self.process.start()
         child.close()
         self.queue: deque[Job] = deque()
+        self.ready = False  # its hello arrived: the child started (so a later death is a job's)
         self.since = 0.0  # when its oldest queued job began: given to an idle worker, or the last result
 
     def await_ready(self) -> None:
         """Wait for the child's hello; a child that cannot start means no pool at all."""
         try:
             if self.conn.poll(START_TIMEOUT_SECONDS) and self.conn.recv() == READY:
+                self.ready = True
                 return
         except (EOFError, OSError):
             pass
@@ -148,6 +164,7 @@ class Worker:
                 message = self.conn.recv()
                 if isinstance(message, Outcome):
                     return message
+                self.ready = self.ready or message == READY
         except (EOFError, OSError):
             pass
         return None

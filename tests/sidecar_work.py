@@ -21,3 +21,16 @@ def die_unless_parent(parent_pid: int) -> int:
     if os.getpid() != parent_pid:
         os.abort()
     return parent_pid
+
+
+def sleep(seconds: float) -> float:
+    """Work that takes too long (a runaway template)."""
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def die_at_start(conn, task) -> None:
+    """A child that exits before saying it is ready."""
+    os._exit(3)

@@ -333,3 +333,228 @@ def test_an_unfollowable_catalogue_falls_back_to_scanning_every_sheet(tmp_path):
         {"xl/_rels/workbook.xml.rels": lambda d: d.replace(b'Id="rId2"', b'Id="rIdX"')},
     )
     assert screen_file(broken, broken.name, ("基本情况",)).code == "sheet-too-large"
+
+
+# --- issue 16: what the reader would silently misread ----------------------------------------
+
+
+def _catalogue_trick(tmp_path: Path, name: str, edits: dict) -> Path:
+    from hostile import patched
+
+    path = _far_cell_in(tmp_path, "xl/worksheets/sheet2.xml")  # 问题台账 hides a far cell
+    return patched(path, tmp_path / name, edits)
+
+
+@pytest.mark.parametrize(
+    ("name", "edits"),
+    [
+        # a comment claiming the real sheet's part for a sheet the reader does not open
+        (
+            "comment.xlsx",
+            {
+                "xl/workbook.xml": lambda d: d.replace(
+                    b"</sheets>", b'<!--<sheet name="x" sheetId="9" r:id="rId2"/>--></sheets>'
+                )
+            },
+        ),
+        # the sheet's name written twice: calamine takes the last
+        (
+            "twice.xlsx",
+            {"xl/workbook.xml": lambda d: d.replace(b'name="\xe9\x97\xae', b'name="x" name="\xe9\x97\xae')},
+        ),
+        # the workbook found elsewhere through _rels/.rels
+        (
+            "elsewhere.xlsx",
+            {
+                "_rels/.rels": lambda d: d.replace(
+                    b'Target="xl/workbook.xml"', b'Target="xl/../xl/workbook.xml"'
+                )
+            },
+        ),
+    ],
+)
+def test_a_catalogue_that_is_not_plain_is_scanned_whole(tmp_path, name, edits):
+    path = _catalogue_trick(tmp_path, name, edits)
+    assert screen_file(path, path.name, ("基本情况",)).code == "sheet-too-large"
+
+
+def test_a_member_named_in_another_case_is_scanned(tmp_path):
+    """calamine finds parts case-insensitively: XL/SharedStrings.xml is its shared strings."""
+    from hostile import SHARED_STRINGS_WIRING, good_workbook, patched
+
+    strings = b'<sst uniqueCount="1000000000000"><si><t>a</t></si></sst>'
+    path = patched(
+        good_workbook(tmp_path / "_b.xlsx"),
+        tmp_path / "case.xlsx",
+        SHARED_STRINGS_WIRING,
+        {"XL/SharedStrings.XML": strings},
+    )
+    assert screen_file(path, path.name, FORM_SHEETS).code == "file-too-large"
+
+
+def _formula_cell(tmp_path: Path, name: str, cell: bytes) -> Path:
+    from hostile import _append_cell, good_workbook, patched
+
+    return patched(
+        good_workbook(tmp_path / f"_{name}"),
+        tmp_path / name,
+        {hostile.SHEET: lambda d: _append_cell(d, b'<row r="9">' + cell + b"</row>")},
+    )
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c r="B9"><f>SUM(B1:B3)</f></c>',
+        b'<c r="B9"><f>SUM(B1:B3)</f><v></v></c>',  # openpyxl writes an empty value
+        b'<c r="B9" s="1"><f t="shared" ref="B9:B10" si="0">SUM(B1:B3)</f><v/></c>',
+        b'<x:c r="B9"><x:f>SUM(B1:B3)</x:f></x:c>',
+    ],
+)
+def test_a_formula_saved_without_its_value_is_refused_naming_sheet_and_cell(tmp_path, cell):
+    path = _formula_cell(tmp_path, "公式.xlsx", cell)
+    found = screen_file(path, path.name, FORM_SHEETS)
+    assert (found.code, found.sheet, found.cell) == ("formula-without-value", "基本情况", "B9")
+    assert "请在 Excel 或 WPS 中打开该文件，保存后重新报送" in found.message
+
+
+def test_the_formula_cell_is_named_not_an_empty_cell_before_it(tmp_path):
+    path = _formula_cell(tmp_path, "公式.xlsx", b'<c r="A9" s="1"/><c r="B9"><f>SUM(B1:B3)</f></c>')
+    assert screen_file(path, path.name, FORM_SHEETS).cell == "B9"
+    cached = b'<c r="A9" s="1"/><c r="B9"><f>SUM(B1:B3)</f><v>6</v></c><c r="C9"/>'
+    assert screen_file(_formula_cell(tmp_path, "有值.xlsx", cached), "有值.xlsx", FORM_SHEETS) is None
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [b'<c r="B9"><f>SUM(B1:B3)</f><v>360</v></c>', b'<c r="B9" t="str"><f>IF(1,"","x")</f><v></v></c>'],
+)
+def test_a_formula_with_its_saved_value_passes(tmp_path, cell):
+    path = _formula_cell(tmp_path, "公式.xlsx", cell)
+    assert screen_file(path, path.name, FORM_SHEETS) is None
+
+
+def test_a_workbook_written_by_openpyxl_with_formulas_is_refused(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "基本情况"
+    ws.append(["走访农户（户）", "=SUM(100,20)"])
+    wb.save(tmp_path / "公式.xlsx")
+    found = screen_file(tmp_path / "公式.xlsx", "公式.xlsx", FORM_SHEETS)
+    assert (found.code, found.cell) == ("formula-without-value", "B1")
+
+
+def test_an_ods_formula_without_its_value_is_refused(tmp_path):
+    rows = '<table:table-row><table:table-cell table:formula="of:=SUM([.A1:.A2])"/></table:table-row>'
+    path = hostile.ods_workbook(
+        tmp_path / "公式.ods",
+        hostile.ODS_GOOD_ROWS.replace("</table:table-row>", "</table:table-row>" + rows, 1),
+    )
+    assert screen_file(path, path.name, FORM_SHEETS).code == "formula-without-value"
+    cached = rows.replace('"/>', '" office:value-type="float" office:value="3"/>')
+    path = hostile.ods_workbook(
+        tmp_path / "有值.ods",
+        hostile.ODS_GOOD_ROWS.replace("</table:table-row>", "</table:table-row>" + cached, 1),
+    )
+    assert screen_file(path, path.name, FORM_SHEETS) is None
+
+
+def _sheets_workbook(path: Path, sheets: list[tuple[str, str]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, state in sheets:
+        ws = wb.create_sheet(name)
+        ws.sheet_state = state
+        ws.append(["乡镇（街道）", "城关镇"])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sheets", "other", "note"),
+    [
+        (
+            [("基本情况", "hidden"), ("基本情况 (2)", "visible"), ("问题台账", "visible")],
+            "基本情况 (2)",
+            "（其中「基本情况」是隐藏的工作表）",
+        ),
+        ([("基本情况", "visible"), ("基本情况(2)", "visible")], "基本情况(2)", ""),
+        (
+            [("基本情况_2", "visible"), ("基本情况", "veryHidden")],
+            "基本情况_2",
+            "（其中「基本情况」是隐藏的工作表）",
+        ),
+        (
+            [("问题台账", "visible"), ("问题台账 (3)", "hidden")],
+            "问题台账 (3)",
+            "（其中「问题台账 (3)」是隐藏的工作表）",
+        ),
+    ],
+)
+def test_a_form_sheet_present_twice_is_refused_naming_both(tmp_path, sheets, other, note):
+    path = _sheets_workbook(tmp_path / "两份.xlsx", sheets)
+    found = screen_file(path, path.name, FORM_SHEETS)
+    assert (found.code, found.value) == ("form-sheet-twice", other)
+    assert f"「{found.sheet}」和「{other}」{note}，无法判断以哪一份为准" in found.message
+
+
+def test_sheets_that_only_look_alike_pass(tmp_path):
+    sheets = [
+        ("基本情况", "visible"),
+        ("基本情况说明", "visible"),
+        ("填表说明", "hidden"),
+        ("问题台账", "visible"),
+    ]
+    assert screen_file(_sheets_workbook(tmp_path / "正常.xlsx", sheets), "正常.xlsx", FORM_SHEETS) is None
+
+
+def test_an_xls_with_a_form_sheet_twice_is_refused(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    for name in ("基本情况", "基本情况 (2)"):
+        book.add_sheet(name).write(0, 0, "乡镇（街道）")
+    book.save(str(tmp_path / "两份.xls"))
+    assert screen_file(tmp_path / "两份.xls", "两份.xls", FORM_SHEETS).code == "form-sheet-twice"
+
+
+def test_an_unreadable_file_is_said_to_be_unreadable_in_chinese(tmp_path, monkeypatch):
+    path = hostile.good_workbook(tmp_path / "东村.xlsx")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(guard.os, "open", denied)
+    found = screened(path)
+    assert (found.code, found.message) == (
+        "file-unreadable",
+        "无法读取该文件（没有读取权限）。请检查文件是否正被其他程序打开、有无读取权限，然后重新运行。",
+    )
+
+
+def test_a_named_pipe_in_place_of_a_file_does_not_block(tmp_path):
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "管道.xlsx")
+    assert screened(tmp_path / "管道.xlsx").code == "file-corrupt"  # returns at once: opened non-blocking
+
+
+def test_a_sheet_stored_among_the_parts_never_parsed_is_still_scanned(tmp_path):
+    """docProps/ and xl/theme/ are skipped only when no sheet lives there."""
+    from hostile import _append_cell, good_workbook, patched
+
+    src = good_workbook(tmp_path / "_b.xlsx")
+    with zipfile.ZipFile(src) as zf:
+        sheet = _append_cell(zf.read(hostile.SHEET), b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    moved = patched(
+        src,
+        tmp_path / "主题.xlsx",
+        {"xl/_rels/workbook.xml.rels": lambda d: d.replace(b"worksheets/sheet1.xml", b"theme/sheet1.xml")},
+        {"xl/theme/sheet1.xml": sheet},
+    )
+    assert screen_file(moved, moved.name, FORM_SHEETS).code == "sheet-too-large"

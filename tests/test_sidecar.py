@@ -1,4 +1,5 @@
-"""The report's second process: faster when it works, invisible when it cannot."""
+"""The report's second process: faster when it works, bounded in time, in this process only when
+no second process can start."""
 
 from __future__ import annotations
 
@@ -23,9 +24,31 @@ def test_an_error_of_the_work_is_raised_here_with_its_message():
         side.run("模板中的变量有误")()
 
 
-def test_a_sidecar_that_dies_leaves_the_work_to_this_process():
-    with Sidecar(sidecar_work.die_unless_parent) as side:
-        assert side.run(os.getpid())() == os.getpid()
+def test_a_sidecar_that_dies_is_an_error_not_a_second_try_here():
+    # a template that exhausts the child would exhaust this process too: it is not run again here
+    with Sidecar(sidecar_work.die_unless_parent) as side, pytest.raises(ConfigError, match="进程异常退出"):
+        side.run(os.getpid())()
+
+
+def test_a_sidecar_past_its_time_limit_is_killed_and_says_so():
+    import time
+
+    started = time.monotonic()
+    with Sidecar(sidecar_work.sleep, timeout=2) as side, pytest.raises(ConfigError) as caught:
+        side.run(60)()
+    assert time.monotonic() - started < 50  # killed at the limit, long before the work's 60 s end
+    assert str(caught.value) == "后台任务在 2 秒内没有完成，已停止。"
+
+
+def test_the_report_says_which_template_ran_too_long():
+    from pathlib import Path
+
+    from county_report.report import render_report
+
+    failure = render_report.sidecar_failure(
+        "timeout", 120, ({}, Path("templates/工作总结模板.docx"), Path("x"))
+    )
+    assert str(failure).startswith("工作总结模板 工作总结模板.docx 在 120 秒内没有生成完，已停止。")
 
 
 def test_a_disabled_sidecar_starts_no_process():
@@ -62,11 +85,8 @@ def _document_xml(path) -> bytes:
 def test_a_run_writes_the_same_report_with_or_without_the_sidecar(small_county, monkeypatch, tmp_path):
     from datetime import date
 
-    from county_report import pipeline
     from county_report.model import RunOptions
     from county_report.pipeline import run
-
-    monkeypatch.setattr(pipeline, "SIDECAR_FROM", 0)  # the small county would render in-process
 
     def options(outputs):
         return RunOptions(inputs=small_county["inputs"], outputs=outputs, templates=small_county["templates"])
@@ -126,3 +146,12 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def test_a_sidecar_that_cannot_start_leaves_the_work_to_this_process(monkeypatch):
+    # e.g. a host whose main module cannot be imported again by the child: it dies before its hello
+    from county_report import workers
+
+    monkeypatch.setattr(workers, "_worker_main", sidecar_work.die_at_start)
+    with Sidecar(sidecar_work.where) as side:
+        assert side.run("x")() == ("x", os.getpid())

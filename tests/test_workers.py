@@ -58,3 +58,43 @@ def test_results_keep_input_order_whatever_finishes_first():
     names = [f"f{i}" for i in range(25)]
     outcomes = run_jobs(jobs(*names), Misbehave(), workers=2)
     assert [o.value for o in outcomes] == [n.upper() for n in names]
+
+
+class PanicException(BaseException):
+    """What pyo3 raises when a native reader panics: a BaseException, not an Exception."""
+
+
+class Failing:
+    def __call__(self, job: Job):
+        if job.display_name == "panic":
+            raise PanicException("range start index 2147483647 out of range for slice of length 4096")
+        if job.display_name == "locked":
+            raise PermissionError(13, "Permission denied", job.display_name)
+        if job.display_name == "reader-io":
+            raise OSError("failed to fill whole buffer")  # a reader's "IO error" on bytes: a broken file
+        return job.display_name
+
+
+def test_a_native_panic_is_that_file_s_failure_in_this_process_too():
+    outcomes = run_jobs(jobs("a", "panic", "b"), Failing(), workers=0)
+    assert [o.failure for o in outcomes] == ["", "exception", ""]
+    assert outcomes[1].detail.startswith("PanicException: range start index")
+
+
+def test_an_os_error_is_told_apart_from_a_broken_file():
+    outcomes = run_jobs(jobs("locked", "reader-io"), Failing(), workers=0)
+    assert [(o.failure, o.detail) for o in outcomes] == [
+        ("unreadable", "没有读取权限"),
+        ("exception", "OSError: failed to fill whole buffer"),
+    ]
+
+
+def test_stopping_the_run_is_not_swallowed():
+    class Interrupt:
+        def __call__(self, job):
+            raise KeyboardInterrupt
+
+    import pytest
+
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(jobs("a"), Interrupt(), workers=0)

@@ -1,0 +1,81 @@
+"""Every count or size a reader trusts is bounded by the guard (issue 16, case 3).
+
+One test per count: the guard refuses the file by name, with its code and reason. Then all of
+them at once through the real command line reading in this process (`--workers 0`), where a
+single one that slipped through would abort the run: the run ends normally and the good
+forms' totals are exact.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import hostile_counts
+import hostile_forms as forms
+import pytest
+from conftest import ROOT, make_templates
+
+from county_report.definition import load_campaign
+from county_report.guard import screen_file
+
+pytest.importorskip("xlwt")
+SPEC = load_campaign(ROOT / "templates" / "form.toml")
+
+
+@pytest.mark.parametrize("kind", list(hostile_counts.COUNTS))
+def test_each_trusted_count_is_bounded_by_the_guard(tmp_path, kind):
+    build, code, phrase = hostile_counts.COUNTS[kind]
+    path = build(tmp_path)
+    found = screen_file(path, path.name, SPEC.sheets)
+    assert found is not None, f"{kind}: {path.name} passed the guard"
+    assert (found.code, found.file) == (code, path.name), found
+    assert phrase in found.message, found.message
+
+
+def test_the_same_good_form_still_passes(tmp_path):
+    good = forms.village_form(tmp_path, "城关镇", "东风村", 1)
+    assert screen_file(good, good.name, SPEC.sheets) is None
+
+
+GOOD = [("城关镇", "东风村"), ("城关镇", "黄龙村"), ("河西乡", "柳树村")]
+
+
+def test_read_in_this_process_no_hostile_count_ends_the_run(tmp_path):
+    """All the files in one folder, read without worker processes: several would abort calamine."""
+    templates = make_templates(tmp_path / "templates")
+    inputs, outputs = tmp_path / "inputs", tmp_path / "outputs"
+    made = hostile_counts.build_counts(inputs)
+    for i, (township, village) in enumerate(GOOD):
+        forms.village_form(inputs, township, village, i)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    command = [
+        sys.executable,
+        str(ROOT / "run_report.py"),
+        "--inputs",
+        str(inputs),
+        "--outputs",
+        str(outputs),
+    ]
+    command += ["--templates", str(templates), "--workers", "0", "--json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300)
+    assert done.returncode == 1, (done.returncode, done.stderr.decode("utf-8", "replace")[-2000:])
+    summary = json.loads(done.stdout)
+    by_file = {f["file"]: f for f in summary["findings"] if f["severity"] == "错误"}
+    for kind, path in made.items():
+        _, code, _ = hostile_counts.COUNTS[kind]
+        assert by_file[path.name]["code"] == code, kind
+    assert summary["采用"] == len(GOOD)
+    households = _total(Path(summary["汇总表"]), "走访农户（户）")
+    assert households == sum(300 + i for i in range(len(GOOD)))  # village_form's 走访农户
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if not p.is_relative_to(outputs))
+    assert after == before  # nothing written but into --outputs
+
+
+def _total(workbook: Path, header: str):
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(workbook)["全县汇总"].iter_rows(values_only=True))
+    return dict(zip(rows[0], rows[-1], strict=True))[header]
