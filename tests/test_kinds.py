@@ -139,3 +139,13 @@ def test_the_workbook_shows_every_kind_in_its_unit_with_a_fitting_format(agg, tm
     assert total["帮扶资金（元）"].value == pytest.approx(1501.05)
     detail = book["分村明细"]
     assert "主要做法" in [c.value for c in detail[1]]
+
+
+def test_a_metric_declares_its_plausible_maximum(tmp_path):
+    from county_report.definition import TYPES, Field
+
+    field = Field("homes", "走访农户", TYPES["integer"], "户", maximum=5000)
+    value, problems = field.type.parse(5001, field)
+    [(code, details)] = problems
+    assert (value, code, details["expected"]) == (None, "number-too-large", "（上限 5,000户）")
+    assert field.type.parse(5000, field).value == 5000

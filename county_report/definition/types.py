@@ -13,7 +13,16 @@ from datetime import date
 from typing import Any, ClassVar, NamedTuple
 
 from ..cnformat import cn_date, integer, money
-from ..values import EXCEL_TEXT_LIMIT, clean_text, is_blank, parse_date, parse_number, suggest_number
+from ..values import (
+    EXCEL_TEXT_LIMIT,
+    MAX_DECIMAL,
+    MAX_INTEGER,
+    clean_text,
+    is_blank,
+    parse_date,
+    parse_number,
+    suggest_number,
+)
 
 
 class Parsed(NamedTuple):
@@ -159,10 +168,15 @@ class Integer(FieldType):
     word = "整数"  # as the prompts say it
 
     def parse(self, raw: Any, field: Any) -> Parsed:
-        value, code = parse_number(raw, field.unit, integer=self.integer)
+        value, code = parse_number(raw, field.unit, integer=self.integer, maximum=field.maximum)
         if not code:
             return Parsed(value)
         details: dict[str, Any] = {"expected": self.expected(field), "measure": field.unit}
+        if code == "number-too-large":
+            limit = (
+                field.maximum if field.maximum is not None else (MAX_INTEGER if self.integer else MAX_DECIMAL)
+            )
+            details["expected"] = f"（上限 {limit:,g}{field.unit}）"
         if code == "not-a-number" and (meant := suggest_number(raw, field.unit, self.integer)):
             details["suggestion"] = meant
             if meant == "0":
