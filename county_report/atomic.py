@@ -19,7 +19,7 @@ MAX_ALTERNATIVES = 99
 STALE_TEMP_SECONDS = 3600  # older than any run: left by a run that was killed mid-write
 
 
-def atomic_write(target: Path, write: Callable[[Path], None], durable: bool = True) -> Path:
+def atomic_write(target: Path, write: Callable[[Path], object], durable: bool = True) -> Path:
     """Call `write(temp_path)`, then move the result onto `target`; return the path written.
 
     `durable=False` skips the fsyncs (~35 ms a file) for files that are cheap to regenerate.

@@ -74,7 +74,8 @@ def draw(book, ws, spec: ChartSpec, row: int) -> int:
     for c, series in enumerate(spec.series, start=1):
         if series.line and line is None:
             line = book.add_chart({"type": "line"})
-        target = line if series.line else main
+        target = main if not series.line else line
+        assert target is not None  # a line series made `line` just above
         target.add_series(_series(ws.name, series, (table, c), rows, PALETTE[(c - 1) % len(PALETTE)]))
     if line is not None:
         if any(s.percent for s in spec.series if s.line):

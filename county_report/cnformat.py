@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from numbers import Integral, Real
+from typing import SupportsFloat
+
+Num = SupportsFloat  # int, float, Decimal, numpy numbers: whatever float() takes
 
 MISSING = "—"  # a rate whose denominator is 0, or a value that is absent
 
@@ -28,7 +31,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _decimal(x: Real) -> Decimal:
+def _decimal(x: Num | None) -> Decimal:
+    if x is None:  # callers answer MISSING first; None here is a caller's bug
+        raise ValueError("no value")
     return Decimal(str(float(x))) if not isinstance(x, Integral) else Decimal(int(x))
 
 
@@ -44,7 +49,7 @@ def _strip(d: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def pct(x: Real | None, digits: int = 1) -> str:
+def pct(x: Num | None, digits: int = 1) -> str:
     """A ratio 0..1 as a percentage with one decimal: 0.6025 → `60.3%`; NaN → `—`."""
     if _is_missing(x):
         return MISSING
@@ -52,7 +57,7 @@ def pct(x: Real | None, digits: int = 1) -> str:
     return f"{value:f}%"
 
 
-def money(x: Real | None, digits: int = 2) -> str:
+def money(x: Num | None, digits: int = 2) -> str:
     """A decimal amount with at most two decimals, trailing zeros dropped: 128.50 → `128.5`."""
     if _is_missing(x):
         return MISSING
@@ -60,27 +65,28 @@ def money(x: Real | None, digits: int = 2) -> str:
     return _strip(value)
 
 
-def integer(x: Real | None) -> str:
+def integer(x: Num | None) -> str:
     """A count as plain Arabic numerals with no thousands separator: 48800 → `48800`."""
     if _is_missing(x):
         return MISSING
     return str(int(_decimal(x).to_integral_value(rounding=ROUND_HALF_UP)))
 
 
-def number(x: Real | None) -> str:
+def number(x: Num | None) -> str:
     """Any figure exactly: integers as they are, decimals with up to two places."""
     if isinstance(x, Integral) or (isinstance(x, Real) and not _is_missing(x) and float(x).is_integer()):
         return integer(x)
     return money(x)
 
 
-def wan(x: Real | None) -> str:
+def wan(x: Num | None) -> str:
     """A large count in 万 with up to two decimals (48800 → `4.88万`); below 10000 as is."""
     if _is_missing(x):
         return MISSING
-    if abs(float(x)) < 10000:
+    exact = _decimal(x)
+    if abs(exact) < 10000:
         return number(x)
-    value = (_decimal(x) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    value = (exact / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{_strip(value)}万"
 
 
@@ -112,7 +118,7 @@ PERCENT = Style(wan=None, yi=None, digits=1, percent=True)
 _MAGNITUDES = (("", 1), ("万", 10_000), ("亿", 100_000_000))  # smallest first
 
 
-def styled(value: Real | None, style: Style = Style(), unit: str = "") -> str:
+def styled(value: Num | None, style: Style = Style(), unit: str = "") -> str:
     """`value` (in `unit`, e.g. 元 or 万元) written in prose by `style`, unit included:
     48408 户 → `4.84万户`; 1102019.5 元 → `110.2万元`; 12345.6 万元 → `1.23亿元`; 0.7172 → `71.7%`.
     A negative figure is refused: prose says 减少 with the size, never a minus sign."""

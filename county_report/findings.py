@@ -201,7 +201,7 @@ def finding(
     """
     kind = CATALOGUE[code]
     shown, expected, suggestion = _shown(value), _shown(expected), _shown(suggestion)
-    params = {
+    params: dict[str, object] = {
         "label": label,
         "value": shown,
         "sheet": sheet,

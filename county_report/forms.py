@@ -176,9 +176,9 @@ def _write_field(ws: Worksheet, f: Field, place: FieldPlace) -> None:
         validation.add(place.value_cell)
 
 
-def _fix_value(ws: Worksheet, address: str, text: str) -> None:
+def _fix_value(ws: Worksheet, address: str, value: str | date) -> None:
     cell = ws[address]
-    cell.value = text
+    cell.value = value
     cell.fill, cell.protection = _FIXED_FILL, _LOCKED
 
 

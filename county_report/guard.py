@@ -170,7 +170,7 @@ def _read_regular(path: Path, name: str) -> tuple[int, bytes]:
     return len(data), data
 
 
-def _reject(code: str, name: str, **details: object) -> None:
+def _reject(code: str, name: str, **details: str) -> None:
     raise _Rejected(finding(code, file=name, **details))
 
 

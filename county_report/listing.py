@@ -57,7 +57,7 @@ def _excluded(extra: Collection[Path | tuple[Path, str]]) -> dict[tuple[int, int
     not by spelling, so `outputs`, `./outputs` and a link to it are one folder."""
     named = [(PROJECT_DIR / folder, reason) for folder, reason in _PROJECT_FOLDERS.items()]
     named += [item if isinstance(item, tuple) else (item, "本程序的输出或数据文件夹") for item in extra]
-    found = {}
+    found: dict[tuple[int, int], tuple[str, str]] = {}
     for folder, reason in named:
         try:
             info = os.stat(folder)

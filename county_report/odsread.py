@@ -34,7 +34,8 @@ def ods_sheets(source: Path | BinaryIO, sheets: Collection[str]) -> dict[str, li
     with zipfile.ZipFile(source) as package, package.open("content.xml") as content:
         events = etree.iterparse(content, events=("start", "end"), tag=(f"{_TABLE}table", f"{_TABLE}table-row"),
                                  resolve_entities=False, no_network=True, huge_tree=False)  # fmt: skip
-        name, rows, blank_rows = None, [], 0
+        name, blank_rows = None, 0
+        rows: list[list[Any]] = []
         for event, element in events:
             if element.tag == f"{_TABLE}table":
                 if event == "start":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -78,7 +79,7 @@ def _open(path: Path) -> int:
         return os.open(path, os.O_RDONLY)
 
 
-if os.name == "nt":
+if sys.platform == "win32":
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

@@ -75,7 +75,8 @@ def _pages_down(rows: int, header_lines: int, scale: int) -> int:
 def _breaks(pixels: Sequence[int], key_columns: int, page: float) -> tuple[int, ...]:
     """The columns that start a new page when each page after the first repeats the key columns."""
     repeated = sum(pixels[:key_columns])
-    breaks, used = [], 0.0
+    breaks: list[int] = []
+    used = 0.0
     for c, width in enumerate(pixels):
         if used + width > page and c > key_columns and used > (repeated if breaks else 0):
             breaks.append(c)

@@ -109,7 +109,7 @@ def render_failure(kind: str, seconds: float, args: tuple) -> ConfigError:
     )
 
 
-render_report.sidecar_failure = render_failure  # sidecar.py asks the work for its failure messages
+render_report.sidecar_failure = render_failure  # type: ignore[attr-defined]  # sidecar.py asks the work for its failure messages
 
 
 _JINJA_MESSAGES = (

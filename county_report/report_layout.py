@@ -11,6 +11,7 @@ import io
 import zipfile
 from copy import deepcopy
 from datetime import datetime
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -32,7 +33,7 @@ TABLE_LINE = 280  # 14 pt exact: table rows with air around 9 pt figures
 
 # Paragraph and character styles: id → (name, font, size pt, paragraph properties).
 # `chars` is a first-line indent in hundredths of a character (200 = two characters).
-STYLES = {
+STYLES: dict[str, tuple[str, str, int, dict[str, Any]]] = {
     "Normal": ("Normal", FANGSONG, 16, dict(chars=200, jc="both")),
     "Title": ("Title", XBS, 22, dict(chars=0, jc="center")),
     "Heading1": ("heading 1", HEITI, 16, dict(chars=200, jc="both", outline=0, keep=True)),
@@ -233,7 +234,7 @@ def build(body, attachment, comments: str) -> bytes:
     last_body = doc.paragraphs[-1]._p
     doc.add_section(WD_SECTION.NEW_PAGE)
     holder = doc.paragraphs[-1]._p  # python-docx parks the first section's sectPr in a new paragraph
-    last_body.get_or_add_pPr().append(deepcopy(holder.pPr.find(qn("w:sectPr"))))
+    last_body.get_or_add_pPr().append(deepcopy(holder.get_or_add_pPr().find(qn("w:sectPr"))))
     holder.getparent().remove(holder)
     set_page(doc.sections[-1], landscape=True)
     for style, text in attachment:

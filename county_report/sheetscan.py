@@ -107,8 +107,9 @@ def xml_prolog(first: bytes, *, full: bool) -> str | None:
         elif text.startswith("<!", at):
             raise XmlUnsafe("含有 DOCTYPE/ENTITY 实体声明")
         else:
-            name = re.match(r"[^\s/>]*", text[at + 1 : at + 200]).group(0)
-            return name.rpartition(":")[2]
+            name = re.match(r"[^\s/>]*", text[at + 1 : at + 200])
+            assert name is not None  # a starred pattern always matches
+            return name.group(0).rpartition(":")[2]
         if at < 0:
             break
         at += end
@@ -286,10 +287,13 @@ class XlsxSheetScan(_TagScan):
         """Leave the last cell's position for a next chunk whose cells may not say where they are."""
         at_cell, at_row = text.rfind("<c r="), text.rfind("<row r=")
         if at_cell > at_row:
-            found = _C_PLAIN.match(text, at_cell)
-            self.row, self.col = int(found.group(2)), _cell_ref(found.group(1))[1] or 0
+            cell = _C_PLAIN.match(text, at_cell)
+            assert cell is not None  # only called on a chunk whose every tag matched the plain patterns
+            self.row, self.col = int(cell.group(2)), _cell_ref(cell.group(1))[1] or 0
         elif at_row >= 0:
-            self.row, self.col = int(_ROW_PLAIN.match(text, at_row).group(1)), 0
+            row = _ROW_PLAIN.match(text, at_row)
+            assert row is not None
+            self.row, self.col = int(row.group(1)), 0
 
     def tag(self, name: str, attrs: str) -> None:
         if name == "f":

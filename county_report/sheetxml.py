@@ -203,7 +203,7 @@ def repack(package: bytes, target: Path, grids: Mapping[str, Grid]) -> None:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, info.date_time)  # xlsxwriter's fixed 1980-01-01
             entry.compress_type = zipfile.ZIP_DEFLATED
-            entry._compresslevel = COMPRESS_LEVEL  # zipfile has no public per-entry level
+            entry._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # no public per-entry level
             data = src.read(info)
             if info.filename not in grids:
                 dst.writestr(entry, data)

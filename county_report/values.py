@@ -57,9 +57,10 @@ def parse_number(
     if isinstance(raw, (int, float)):
         number = Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw)
     else:
-        number, code = _number_from_text(str(raw), unit)
-        if number is None:
+        from_text, code = _number_from_text(str(raw), unit)
+        if from_text is None:
             return None, code
+        number = from_text
     if not number.is_finite():
         return None, "not-a-number"
     if number < 0:
@@ -135,7 +136,7 @@ def suggest_number(raw: object, unit: str = "", integer: bool = True) -> str:
     else:
         head = re.match(r"^[零〇一二两三四五六七八九十百千万亿]+", s)
         cn = _cn_number(head.group(0)) if head else None
-        if cn is None:
+        if head is None or cn is None:
             return ""
         number, prefix, rest = Decimal(cn), 1, s[head.end() :]
     rest_scale, rest_base = _unit_scale(rest.strip("()（）"))

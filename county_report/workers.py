@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
 from .oserrors import os_reason
 
@@ -130,7 +131,7 @@ class Worker:
         self.process = ctx.Process(target=_worker_main, args=(child, task), daemon=True)
         self.process.start()
         child.close()
-        self.queue: deque[Job] = deque()
+        self.queue: deque[Any] = deque()  # what it was given: Jobs, or the sidecar's arguments
         self.ready = False  # its hello arrived: the child started (so a later death is a job's)
         self.since = 0.0  # when its oldest queued job began: given to an idle worker, or the last result
 
@@ -145,7 +146,7 @@ class Worker:
         self.stop(kill=True)
         raise WorkersUnavailable
 
-    def give(self, job: Job) -> bool:
+    def give(self, job: object) -> bool:  # a Job, or the sidecar's arguments
         """Send a job; False if the worker is gone or the job cannot be sent (then it was not taken)."""
         try:
             self.conn.send(job)

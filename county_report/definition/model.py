@@ -68,6 +68,7 @@ class Column:
     choices: tuple[str, ...] = ()
     role: str = ""
     unit: str = ""
+    maximum: float | None = None  # a column takes its type's own limit; fields may declare max
 
     @property
     def label(self) -> str:

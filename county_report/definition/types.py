@@ -86,7 +86,7 @@ class Text(FieldType):
         text, had_control, truncated = clean_text(raw)
         if not had_control and not truncated:
             return Parsed(text)
-        problems = []
+        problems: list[tuple[str, dict[str, Any]]] = []
         if had_control:
             problems.append(("text-cleaned", {"value": text}))
         if truncated:
