@@ -79,7 +79,10 @@ def test_the_city_adds_the_tools_file_and_a_hand_filled_form(county, tmp_path):
     assert total(result.workbook_path, "全市汇总", "走访农户（户）") == county_households + 1000
     book = openpyxl.load_workbook(result.workbook_path)
     assert "分乡镇汇总" in book.sheetnames  # the county's 乡镇, as its submission sent them
-    assert result.upward_path is None  # 市 is the top of the shipped chain
+    assert result.upward_path.name == "上报表_示例市_2026-11-20.xlsx"  # the city reports to the 省
+    province = load_campaign(ROOT / "templates" / "form.toml", level="省", unit_level="市")
+    sent = openpyxl.load_workbook(result.upward_path)[province.basic_sheet]
+    assert sent[form_layout(province).fields["households"].value_cell].value == county_households + 1000
 
 
 def test_a_figure_edited_by_hand_is_accepted_with_a_warning_at_its_cell(county, tmp_path):
