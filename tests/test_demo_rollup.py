@@ -218,3 +218,20 @@ def test_committed_example_files_are_what_the_script_writes(office, tmp_path):
     for path in written:
         assert zip_members(path) == zip_members(committed / path.name), f"{hint} ({path.name})"
     assert zip_members(tmp_path / "名册.xlsx") == zip_members(folder / "templates" / "名册.xlsx"), hint
+
+
+def test_the_readme_shows_the_demos_figures_and_its_command(demo):
+    """The table under 演示：三个县和一个市 is the city's 全市汇总 as the demo writes it."""
+    _, _, city = demo
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme[readme.index("### 演示：三个县和一个市") :].split("\n## ")[0]
+    assert "python scripts/demo_rollup.py --outputs 演示结果" in shown
+    table = [line.split("|")[1:-1] for line in shown.splitlines() if line.startswith("| ")][1:]
+    written = {r["县"]: r for r in rows(city.workbook_path, "全市汇总")}
+    written["**示例市合计**"] = written[TOTAL]
+    for name, _, households, problems, solved, rate in (map(str.strip, row) for row in table):
+        row = written[name]
+        assert [households, problems, solved] == [
+            str(row[label]) for label in ("走访农户（户）", "梳理问题（个）", "已解决问题（个）")
+        ], name
+        assert rate == f"{row['办结率'] * 100:.1f}%", name
