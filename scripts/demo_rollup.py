@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from county_report.cli import _utf8_console  # noqa: E402
 from county_report.console import summary_lines  # noqa: E402
 from county_report.errors import ConfigError, OutputsBusy  # noqa: E402
 from county_report.model import RunOptions, RunResult  # noqa: E402
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="三县汇总演示：先运行三个县，再用各县的上报表运行示例市")
     parser.add_argument("--outputs", type=Path, required=True, help="放各县和示例市结果的文件夹")
     args = parser.parse_args(argv)
+    _utf8_console()  # a Windows console that is not UTF-8 would otherwise fail on the first Chinese line
     try:
         counties, city = demo_rollup(args.outputs)
     except (ConfigError, OutputsBusy) as exc:
