@@ -129,6 +129,11 @@ CATALOGUE: dict[str, Kind] = {
         Kind("lower-level-form", _E, "下级报表报错了层级",
              "这是{label}「{value}」的报表，本级收{unit}的上报表，未计入汇总。{action}",
              "请转给该单位所属的上级汇总，或请其所属上级报送上报表。"),
+        Kind("upward-other-level", _E, "上报表不是本级所收的层级",
+             "这是{label}「{value}」的上报表，本级收{unit}的报表，未计入汇总。{action}",
+             "上报表应交给报送单位的上一级；请把本文件移出报表文件夹。",
+             "如本级改收各{suggestion}的上报表，请在名册「设置」工作表中把「报送层级」填为 {suggestion}，"
+             "并把这些{suggestion}下各{unit}的报表移出报表文件夹；否则请把本文件移出报表文件夹。"),
         Kind("double-counted", _E, "重复计算",
              "本文件是「{value}」的报表，而{place}已报送上报表「{reason}」，同时计入会重复计算，本文件未计入汇总。{action}",
              "无需处理；请把本文件移出报表文件夹。"),

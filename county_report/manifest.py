@@ -25,6 +25,27 @@ def is_extract(raw: RawForm) -> bool:
     return facts.get("文件类型") == MANIFEST_KIND
 
 
+def other_level_finding(raw: RawForm, campaign: Campaign) -> Finding | None:
+    """A 上报表 from an office that is not of this office's unit level (a township's at a county that
+    receives village forms) is not "not the standard form": it is said as what it is, with the
+    setting (报送层级) that would let this office receive it, when that level lies in between."""
+    facts, _ = manifest_facts(raw.extra.get(MANIFEST_SHEET, []))
+    levels = campaign.definition.levels
+    sender = campaign.definition.level(facts.get("本级层级", ""))
+    if facts.get("文件类型") != MANIFEST_KIND or sender is None or sender == campaign.scope.unit:
+        return None
+    between = levels.index(campaign.scope.unit) < levels.index(sender) < levels.index(campaign.scope.body)
+    return finding(
+        "upward-other-level",
+        file=raw.file,
+        sheet=MANIFEST_SHEET,
+        label=sender.name,
+        value=facts.get("本级名称", ""),
+        suggestion=sender.name if between else "",
+        unit=campaign.scope.unit.name,
+    )
+
+
 def manifest_findings(raw: RawForm, campaign: Campaign) -> list[Finding]:
     """A warning per figure that no longer matches its fingerprint, and one for another definition."""
     rows = raw.extra.get(MANIFEST_SHEET)

@@ -34,6 +34,8 @@ ORDINALS = "一二三四五六七八九十"
 TOP_NAMED = 3  # groups named per ranking, categories per 存在问题 item
 MAX_NAMED = 3  # beyond this many places, name the first and count the rest
 MAX_HIGHLIGHTS = 2
+ENDERS = "。！？!?…"  # a quoted 典型事例 that ends in one of these is a whole sentence
+CLOSERS = "”’\"'」』）)"  # closing quotes and brackets a sentence may end inside
 POINTS = Style(wan=None, yi=None, plain_digits=1, unit="个百分点")
 CONCENTRATED_SHARE = 0.6  # the leading categories together hold at least this share…
 CONCENTRATED_GAP = 0.1  # …and the first stands this far (in share) above the average of the rest
@@ -251,12 +253,17 @@ def highlight_items(agg, names: Names) -> list[dict[str, str]]:
         if not content or seen & {place, title, content}:
             continue
         seen |= {place, title, content}
-        if content[-1] not in "。！？”":
+        if not _ends_a_sentence(content):
             content += "。"
         items.append({"单位": place, "乡镇": row[GROUP], "村": row[UNIT], "标题": title, "内容": content})
         if len(items) == MAX_HIGHLIGHTS:
             break
     return items
+
+
+def _ends_a_sentence(text: str) -> bool:
+    """Ends in 。！？ or …, inside closing quotes or brackets too (说："路通了。" needs no 。 after)."""
+    return text.rstrip(CLOSERS)[-1:] in ENDERS
 
 
 def _tidy(value: Any) -> str:

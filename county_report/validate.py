@@ -8,7 +8,7 @@ from typing import Any
 
 from .definition import AS_OF, FILLED_ON, GROUP, UNIT, Campaign, TableSpec
 from .findings import Finding, finding
-from .manifest import breakdown_rows, is_extract, manifest_findings
+from .manifest import breakdown_rows, is_extract, manifest_findings, other_level_finding
 from .model import Place, Submission
 from .reader import Cell, RawForm
 from .roster import Roster
@@ -52,7 +52,8 @@ def validate_form(raw: RawForm, campaign: Campaign, roster: Roster) -> Submissio
     if lower:
         return _lower_form(raw, campaign, roster, out, lower)
     if raw.findings:  # not the standard form: its cells mean nothing, say only that
-        out.items.extend(raw.findings)
+        other_level = other_level_finding(raw, campaign)  # unless it is another level's 上报表
+        out.items.extend([other_level] if other_level else raw.findings)
         return Submission(raw.file, raw.path, raw.mtime, {}, {}, (), (), tuple(out.items))
     if _unfilled(raw, campaign):
         return _blank_form(raw, campaign, roster, out)

@@ -1,7 +1,7 @@
 """Write an example office's seeded demo from its campaign definition: templates/名册.xlsx and the
 returned forms in inputs/, filled in as units fill them, with the mistakes its demo.toml plans.
 
-Usage: python scripts/make_example.py [examples/示例市大走访 ...]   (no folder: every example)
+Usage: python scripts/make_example.py [examples/示例市大走访 ...]   (no folder: every example, nested ones too)
 
 Nothing here knows a campaign: the roster, figure ranges (by metric key), word pools and planned
 mistakes come from the example's demo.toml; the forms are the ones `run_report.py forms` hands
@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="按示例的活动定义和 demo.toml 生成名册和演示用报表")
     parser.add_argument("folders", nargs="*", type=Path, help="示例文件夹（不写则为 examples/ 下全部）")
     args = parser.parse_args(argv)
-    folders = args.folders or sorted(p.parent for p in EXAMPLES.glob(f"*/{PROFILE_FILE}"))
+    folders = args.folders or sorted(p.parent for p in EXAMPLES.rglob(PROFILE_FILE))  # 三县汇总/丰乐县 too
     for folder in folders:
         try:
             written = make_example(folder)

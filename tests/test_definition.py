@@ -174,8 +174,8 @@ def test_levels_name_the_office_and_an_unknown_level_is_refused(tmp_path):
     assert [f.role for f in township.place_fields] == [UNIT]
     city = load_campaign(path, level="市", unit_level="乡镇")
     assert (city.scope.group.name, city.scope.unit.name) == ("县", "乡镇（街道）")
-    with pytest.raises(ConfigError, match="本级层级「省」不在活动定义的层级中"):
-        load_campaign(path, level="省")
+    with pytest.raises(ConfigError, match="本级层级「地区」不在活动定义的层级中"):
+        load_campaign(path, level="地区")
     with pytest.raises(ConfigError, match="目前只支持一个中间层级"):
         load_campaign(path, level="市")
 

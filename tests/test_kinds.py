@@ -149,3 +149,12 @@ def test_a_metric_declares_its_plausible_maximum(tmp_path):
     [(code, details)] = problems
     assert (value, code, details["expected"]) == (None, "number-too-large", "（上限 5,000户）")
     assert field.type.parse(5000, field).value == 5000
+
+
+def test_a_ledger_columns_whole_number_is_read_without_a_declared_maximum():
+    """The 序号 column of 问题台账 is an integer column; it has no 上限 of its own."""
+    from county_report.definition import TYPES
+    from county_report.definition.model import Column
+
+    column = Column("seq", "序号", TYPES["integer"])
+    assert column.type.parse("12", column).value == 12

@@ -87,6 +87,22 @@ def test_same_named_units_carry_their_group(tmp_path):
     assert "河西乡春晖社区“小事不出社区”" in text(doc)
 
 
+@pytest.mark.parametrize(
+    ("typed", "quoted"),
+    [
+        ('群众说："路通了。"', '群众说："路通了。"'),  # the sentence ends inside the quotes
+        ("群众说：“路通了！”", "群众说：“路通了！”"),
+        ("受益儿童30余名（含留守儿童）", "受益儿童30余名（含留守儿童）。"),
+        ("修复通组公路", "修复通组公路。"),
+    ],
+)
+def test_a_quoted_highlight_gets_a_full_stop_only_when_its_sentence_lacks_one(tmp_path, typed, quoted):
+    story = {"seq": 1, "title": "通组公路修好了", "content": typed}
+    doc, _, _ = render(tmp_path, [submission("城关镇", "东风村", highlights=[story])])
+    [line] = [p for p in text(doc).splitlines() if "“通组公路修好了”" in p]
+    assert line.endswith("：" + quoted)
+
+
 def test_figures_speak_for_the_units_that_reported_until_all_have(tmp_path):
     doc, _, _ = render(tmp_path, [submission("城关镇", "东风村", {"households": 7})])
     assert "已报送的1个村（社区）共组织干部" in text(doc)

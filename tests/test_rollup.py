@@ -79,7 +79,10 @@ def test_the_city_adds_the_tools_file_and_a_hand_filled_form(county, tmp_path):
     assert total(result.workbook_path, "全市汇总", "走访农户（户）") == county_households + 1000
     book = openpyxl.load_workbook(result.workbook_path)
     assert "分乡镇汇总" in book.sheetnames  # the county's 乡镇, as its submission sent them
-    assert result.upward_path is None  # 市 is the top of the shipped chain
+    assert result.upward_path.name == "上报表_示例市_2026-11-20.xlsx"  # the city reports to the 省
+    province = load_campaign(ROOT / "templates" / "form.toml", level="省", unit_level="市")
+    sent = openpyxl.load_workbook(result.upward_path)[province.basic_sheet]
+    assert sent[form_layout(province).fields["households"].value_cell].value == county_households + 1000
 
 
 def test_a_figure_edited_by_hand_is_accepted_with_a_warning_at_its_cell(county, tmp_path):
@@ -172,3 +175,68 @@ def test_a_village_form_beside_its_townships_submission_is_named_as_double_count
     )
     assert result.accepted == 1 and township.scope.unit.name == "村（社区）"
     assert GROUP and UNIT  # roles exist for every level
+
+
+def office_templates(folder: Path, settings: str, header: list[str], rows: list[list]) -> Path:
+    """The shipped definition with another office's settings and roster."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "templates" / "form.toml", folder / "form.toml")
+    (folder / "settings.toml").write_text(settings, encoding="utf-8")
+    wb = openpyxl.Workbook()
+    wb.active.append(header)
+    for row in rows:
+        wb.active.append(row)
+    wb.save(folder / "名册.xlsx")
+    return folder
+
+
+def test_a_township_is_a_level_whose_submission_a_county_set_to_receive_townships_counts(county, tmp_path):
+    """城关镇 runs over its own villages; a county whose 报送层级 is 乡镇 counts its 上报表, and gets
+    the very 城关镇 figures the shipped county got from the same village forms."""
+    roster = list(
+        openpyxl.load_workbook(ROOT / "templates" / "名册.xlsx")["名册"].iter_rows(values_only=True)
+    )
+    villages = [[v, alias] for t, v, alias in roster[1:] if t == "城关镇"]
+    township = office_templates(
+        tmp_path / "镇",
+        '"县名" = "城关镇"\n"活动名称" = "大走访"\n"发文单位" = "中共城关镇委员会"\n"本级层级" = "乡镇"\n',
+        ["村（社区）", "别名"],
+        villages,
+    )
+    forms = tmp_path / "镇收到的村报表"
+    forms.mkdir()
+    for path in (ROOT / "inputs").glob("城关镇-*.xlsx"):
+        shutil.copy(path, forms / path.name)
+    town = run(RunOptions(forms, tmp_path / "镇输出", township, workers=0), report_date=DAY)
+    assert town.upward_path.name == "上报表_城关镇_2026-11-20.xlsx"
+    assert town.workbook_path and "全乡镇汇总" in openpyxl.load_workbook(town.workbook_path).sheetnames
+
+    townships = sorted({t for t, *_ in roster[1:]})
+    settings = '"县名" = "示例县"\n"活动名称" = "大走访"\n"发文单位" = "中共示例县委办公室"\n'
+    receiving = office_templates(
+        tmp_path / "县", settings + '"报送层级" = "乡镇"\n', ["乡镇（街道）"], [[t] for t in townships]
+    )
+    sent = tmp_path / "县收到的上报表"
+    sent.mkdir()
+    shutil.copy(town.upward_path, sent / town.upward_path.name)
+    result = run(RunOptions(sent, tmp_path / "县输出", receiving, workers=0), report_date=DAY)
+    assert (result.accepted, [f.code for f in result.findings]) == (1, [])
+    by_township = {
+        r[0]: r for r in openpyxl.load_workbook(result.workbook_path)["全县汇总"].iter_rows(values_only=True)
+    }
+    header = by_township["乡镇（街道）"]
+    direct = {
+        r[0]: r for r in openpyxl.load_workbook(county.workbook_path)["全县汇总"].iter_rows(values_only=True)
+    }
+    direct_header = direct["乡镇（街道）"]
+    for label in ("走访农户（户）", "梳理问题（个）", "发放慰问金（元）", "投入帮扶资金（万元）"):
+        via_township = by_township["城关镇"][header.index(label)]
+        assert via_township == direct["城关镇"][direct_header.index(label)], label
+
+    default = office_templates(
+        tmp_path / "县（收村报表）", settings, ["乡镇（街道）", "村（社区）", "别名"], roster[1:]
+    )
+    refused = run(RunOptions(sent, tmp_path / "out", default, check_only=True, workers=0))
+    [wrong] = refused.findings
+    assert (wrong.code, wrong.value, refused.accepted) == ("upward-other-level", "城关镇", 0)
+    assert "把「报送层级」填为 乡镇（街道）" in wrong.message

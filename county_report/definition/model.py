@@ -68,7 +68,7 @@ class Column:
     choices: tuple[str, ...] = ()
     role: str = ""
     unit: str = ""
-    maximum: float | None = None  # a column takes its type's own limit; fields may declare max
+    maximum: float | None = None  # a column declares no limit: the type's plausible maximum holds
 
     @property
     def label(self) -> str:
