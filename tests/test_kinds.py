@@ -149,3 +149,14 @@ def test_a_metric_declares_its_plausible_maximum(tmp_path):
     [(code, details)] = problems
     assert (value, code, details["expected"]) == (None, "number-too-large", "（上限 5,000户）")
     assert field.type.parse(5000, field).value == 5000
+
+
+def test_a_numbered_table_column_is_read_under_its_types_own_limit():
+    """序号 is an integer column: reading it asks the column for a maximum it never declares."""
+    from county_report.definition import TYPES
+    from county_report.definition.model import Column
+
+    seq = Column("seq", "序号", TYPES["integer"])
+    assert seq.type.parse(3, seq).value == 3
+    [(code, _)] = seq.type.parse(10**16, seq).problems
+    assert code == "number-too-large"
