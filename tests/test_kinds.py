@@ -141,6 +141,28 @@ def test_the_workbook_shows_every_kind_in_its_unit_with_a_fitting_format(agg, tm
     assert "主要做法" in [c.value for c in detail[1]]
 
 
+def test_a_percentage_not_applying_to_a_type_is_blank_like_any_other_metric(agg, tmp_path):
+    """走访覆盖率 is typed by 村 only: the 社区 row and a 社区's own row leave it blank, never "—"
+    (which says a [[rates]] ratio has no denominator), and the 村 that typed none is blank too."""
+    import openpyxl
+
+    from county_report.workbook import write_workbook
+
+    book = openpyxl.load_workbook(write_workbook(agg, [], tmp_path / "汇总表.xlsx"))
+    by_type = {r[0].value: r for r in book["分类型统计"].iter_rows(min_row=2)}
+    header = [c.value for c in book["分类型统计"][1]]
+    coverage = header.index("走访覆盖率")
+    assert by_type["社区"][coverage].value is None and by_type["村"][coverage].value == pytest.approx(
+        (120 * 0.80 + 80 * 0.95 + 200 * 0.5) / 400
+    )
+    assert by_type["村"][coverage].number_format == "0.0%"
+    detail = list(book["分村明细"].iter_rows(values_only=True))
+    column = detail[0].index("群众满意度")
+    units = {row[detail[0].index("村（社区）")]: row for row in detail[1:]}
+    assert units["丙村"][column] is None and units["甲村"][column] == pytest.approx(0.955)
+    assert units["乙社区"][detail[0].index("走访覆盖率")] is None
+
+
 def test_a_metric_declares_its_plausible_maximum(tmp_path):
     from county_report.definition import TYPES, Field
 
