@@ -182,3 +182,29 @@ def test_a_numbered_table_column_is_read_under_its_types_own_limit():
     assert seq.type.parse(3, seq).value == 3
     [(code, _)] = seq.type.parse(10**16, seq).problems
     assert code == "number-too-large"
+
+
+def test_the_generated_report_gives_each_further_ledger_a_sentence(agg, tmp_path):
+    """民生实事台账 ([[tables]]) is in 二、取得成效: its rows, and its rows by status, as the workbook counts them."""
+    from types import SimpleNamespace
+
+    from docx import Document
+
+    from county_report.report import render_report
+    from county_report.report_facts import build_context
+    from county_report.report_template import generated_template
+
+    settings = SimpleNamespace(
+        county="示例县",
+        campaign="走基层",
+        office="示例县委",
+        period="",
+        report_title="示例县“走基层”活动工作总结",
+    )
+    out, _ = render_report(
+        build_context(agg, settings, AS_OF), tmp_path / "无此模板.docx", tmp_path / "总结.docx",
+        generated_template(CAMPAIGN),
+    )  # fmt: skip
+    body = "\n".join(p.text for p in Document(out).paragraphs)
+    results = body[body.index("二、取得成效") : body.index("三、存在问题")]
+    assert "民生实事。已报送的4个村（社区）民生实事台账共登记4项，其中已完成4项、推进中0项。" in results
