@@ -69,7 +69,10 @@ def test_pipes_and_devices_are_listed_never_opened(tmp_path):
     _file(tmp_path / "东村.xlsx")
     found = discover(tmp_path)
     assert [name for name, _ in found.files] == ["东村.xlsx"]
-    assert _findings(found)["管道.xlsx"] == ("not-a-file", "这不是普通文件（命名管道），没有读取。无需处理；如是报表，请另存为普通的 .xlsx 文件后放进报表文件夹。")
+    assert _findings(found)["管道.xlsx"] == (
+        "not-a-file",
+        "这不是普通文件（命名管道），没有读取。无需处理；如是报表，请另存为普通的 .xlsx 文件后放进报表文件夹。",
+    )
 
 
 def _failing_scandir(monkeypatch, broken: Path, error: OSError):
