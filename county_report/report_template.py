@@ -8,7 +8,7 @@ stating, the open items, the 附件 table, the signature and the date.
 
 from __future__ import annotations
 
-from .definition import Campaign
+from .definition import Campaign, TableSpec
 from .report_layout import build
 
 ORDINALS = "一二三四五六七八九十"
@@ -91,8 +91,19 @@ def figure_tag(label: str) -> str:
     return f"{{{{ {label} }}}}" if label.isidentifier() else f"{{{{ 指标['{label}'] }}}}"
 
 
+def table_sentence(table: TableSpec) -> str:
+    """A further ledger ([[tables]]) in one sentence: its rows and, when it has a status, each status's rows."""
+    facts = f"台账[{table.sheet!r}]"
+    sentence = f"{{{{ 范围 }}}}{table.sheet}共登记{{{{ {facts}.行数 }}}}项"
+    if table.has_role("status"):
+        counts = "、".join(f"{s}{{{{ {facts}[{s!r}] }}}}项" for s in table.by_role("status").choices)
+        sentence += f"{{% if {facts}.行数 %}}，其中{counts}{{% endif %}}"
+    return sentence + "。"
+
+
 def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
-    """二、取得成效: one paragraph per section of metrics, each metric in its phrase; its rates follow."""
+    """二、取得成效: one paragraph per section of metrics, each metric in its phrase, its rates following;
+    then one per further ledger (its rows by status)."""
     sections: dict[str, list[str]] = {}
     for m in campaign.figures:
         phrases = sections.setdefault(m.section, [])
@@ -102,6 +113,9 @@ def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
     for i, (name, phrases) in enumerate(sections.items()):
         lead = "{{ 范围 }}共" if i == 0 else ""
         paragraphs.append(("Normal", f"（{ORDINALS[i]}）{name}。", lead + "，".join(phrases) + "。"))
+    for table in campaign.tables:
+        heading = table.sheet.removesuffix("台账") or table.sheet
+        paragraphs.append(("Normal", f"（{ORDINALS[len(paragraphs)]}）{heading}。", table_sentence(table)))
     n = len(paragraphs)
     if campaign.ranking:
         breakdown = campaign.scope.breakdown.short

@@ -117,6 +117,7 @@ ENCODERS: dict[str, Callable[[object], str]] = {
     "int": number_cell,
     "money": number_cell,
     "rate": rate_cell,
+    "percent": number_cell,  # blank, not "—", where a unit type has no such figure
     "date": date_cell,
 }
 

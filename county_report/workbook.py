@@ -54,7 +54,13 @@ BOOK_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-NUMBER_FORMATS = {"int": "#,##0", "money": "#,##0.00", "rate": "0.0%", "date": "yyyy-mm-dd"}
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "money": "#,##0.00",
+    "rate": "0.0%",  # a [[rates]] ratio: "—" where it has no denominator
+    "percent": "0.0%",  # a percentage units type: blank where it does not apply or nothing was typed
+    "date": "yyyy-mm-dd",
+}
 ROW_STYLES = {
     "total": {"bold": True, "top": 1},
     "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
@@ -294,7 +300,7 @@ def _metric_column(m, frame: pd.DataFrame) -> Column:
     if m.kind.name == "text":
         return Column(m.label, "long", _values(frame[m.key]))
     averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
-    kind = "money" if averaged else m.type.output
+    kind = "money" if averaged else "percent" if m.type.output == "rate" else m.type.output
     return Column(m.display_label, kind, _values(frame[m.key]), _format(m.style))
 
 
@@ -390,7 +396,7 @@ class _Formats:
         props = dict(ROW_STYLES.get(style, {})) | ({"valign": "top"} if top else {})
         if number_format or kind in NUMBER_FORMATS:
             props["num_format"] = number_format or NUMBER_FORMATS[kind]
-        if kind == "rate":
+        if kind in ("rate", "percent"):
             props["align"] = "right"
         if kind == "long":
             props |= {"text_wrap": True, "valign": "top"}
@@ -419,7 +425,7 @@ def _width(col: Column) -> float:
     """
     if col.kind == "long":
         return LONG_WIDTH
-    shown = {"rate": lambda v: "100.0%", "date": lambda v: "2026-11-20"}
+    shown = {"rate": lambda v: "100.0%", "percent": lambda v: "100.0%", "date": lambda v: "2026-11-20"}
     show = shown.get(col.kind, lambda v: f"{v:,.2f}" if isinstance(v, float) else f"{v}")
     sample = {show(v) for v in col.values[:WIDTH_SAMPLE] if v is not None}
     header = display_width(col.header)

@@ -17,7 +17,7 @@ from pathlib import Path
 from demo_text import CATEGORY_WEIGHTS, GIVEN, IN_PROGRESS, PROBLEMS, SURNAMES, UNITS
 from openpyxl import Workbook
 
-from county_report.definition import GROUP, UNIT, Campaign, Field
+from county_report.definition import GROUP, UNIT, Campaign, Field, TableSpec
 from county_report.forms import build_form, form_layout, save_workbook
 from county_report.settings_sheet import write_settings_sheet
 
@@ -37,6 +37,7 @@ class UnitReturn:
     ledger: list[dict[str, object]] = field(default_factory=list)
     highlights: list[dict[str, object]] = field(default_factory=list)
     prefilled: bool = True  # False: the unit used the blank form and typed its own names
+    tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # [[tables]] key → rows
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,16 @@ def full_width(text: str) -> str:
 
 
 def typed_number(value: int | float, f: Field, style: str) -> object:
-    """A number as a unit might type it: text, full-width, with thousands separator or unit."""
+    """A number as a unit might type it: text, full-width, with thousands separator or unit.
+
+    A percentage (held as the fraction a %-formatted cell stores) is typed as text with its sign:
+    0.9637 → "96.37%", never the bare "0.9637" a reader would have to guess about.
+    """
+    if f.type.name == "percent":
+        points = f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
+        return {"fullwidth": full_width(points), "spaces": f" {points} ", "float": float(value)}.get(
+            style, points
+        )
     plain = f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
     return {
         "text": plain,
@@ -111,19 +121,22 @@ def ledger_rows(
     as_of: date,
     text: LedgerText = LedgerText(),
     kinds: Mapping[str, str | Sequence[str]] = {},  # noqa: B006 - read only
+    table: TableSpec | None = None,
 ) -> list[dict[str, object]]:
-    """`count` problems, exactly `fixed[status]` of them with each fixed status; the others take
-    an open status (the first open one four times as often). Open items may be overdue.
+    """`count` rows of `table` (default: the problem ledger), exactly `fixed[status]` of them with
+    each fixed status; the others take a free status (the first four times as often): an open one,
+    or any when the solved status is not fixed. Open items may be overdue.
 
     `kinds`: how each text column without a role is filled (column key → one of TEXT_KINDS or a
     list of texts); integer columns without a role get the row's number.
     """
-    table = spec.ledger
-    status_choices = table.by_role("status").choices
-    solved_status = spec.solved_status or status_choices[0]
-    free = [s for s in status_choices if s not in fixed and s != solved_status] or [solved_status]
+    table = table or spec.ledger
+    status_choices = table.by_role("status").choices if table.has_role("status") else ("",)
+    solved_status = spec.solved_status if spec.solved_status in status_choices else status_choices[0]
+    free = [s for s in status_choices if s not in fixed] or [solved_status]
+    still_open = [s for s in free if s != solved_status]
     weights = [4] + [1] * (len(free) - 1)
-    categories = list(table.by_role("category").choices)
+    categories = list(table.by_role("category").choices) if table.has_role("category") else [""]
     category_weights = [text.weights.get(c, 1) for c in categories]
     slots: list[str | None] = [s for s, n in fixed.items() for _ in range(n)]
     slots += [None] * (count - len(slots))
@@ -136,9 +149,9 @@ def ledger_rows(
         deadline = _deadline(rng, slot == solved_status, as_of)
         status = slot or rng.choices(free, weights)[0]
         if status == solved_status:
-            result = rng.choice(results)
+            result = rng.choice(results) if results else ""
         else:
-            result = rng.choice(text.in_progress) if status == free[0] else ""
+            result = rng.choice(text.in_progress) if still_open and status == still_open[0] else ""
         row: dict[str, object] = {}
         for column in table.columns:
             kind = kinds.get(column.key)
@@ -194,7 +207,9 @@ def fill_form(spec: Campaign, report: UnitReturn, title: str) -> Workbook:
     for key, value in values.items():
         if key in layout.fields:
             basic[layout.fields[key].value_cell] = value
-    for place, rows in ((layout.ledger, report.ledger), (layout.highlights, report.highlights)):
+    places = [(layout.ledger, report.ledger), (layout.highlights, report.highlights)]
+    places += [(layout.tables[key], rows) for key, rows in report.tables.items()]
+    for place, rows in places:
         ws = wb[place.sheet]
         for offset, row in enumerate(rows):
             for key, value in row.items():

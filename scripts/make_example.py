@@ -16,12 +16,17 @@ demo.toml, beside the example's templates/:
   [figures]                     metric key = [low, high] per unit, or { of = "key", share = [a, b] }
                                 for a multiple of another figure; `step` rounds to a multiple;
                                 [figures_by_type."类型"] overrides for one unit type; metrics without
-                                a range get small numbers, metrics that do not apply stay blank
+                                a range get small numbers, metrics that do not apply stay blank; a
+                                percentage's range is in points ([88, 99.5]), typed as the fraction a
+                                %-formatted cell holds; computed metrics (count, derived) are not typed
   ledger_rows = [low, high]     ledger rows when no ledger-count check (without status) fixes them
-  [text]                        how text items and columns without a role are filled: person, phone,
-                                complainant, office, result, or a list of texts
+  [text]                        how text items, text metrics and columns without a role are filled:
+                                person, phone, complainant, office, result, or a list of texts ("" in
+                                the list: left blank); a text metric not named here stays blank
   [ledger]                      offices, in_progress, weights, [ledger.problems."类别"] descriptions and
                                 results ({g}, {n} filled in); default: the village pools of demo_text.py
+  [tables."key"]                a further ledger ([[tables]]): rows = [low, high] per unit (default
+                                [0, 3]) and word pools as in [ledger]
   [[highlights]], highlight_share   典型事例 (title, content with {unit}) and the share of units sending one
   [mistakes]                    missing = [units]; misspelt = {unit, typed}; not_greater = unit;
                                 blank_metric = {unit, key}; not_applicable = {unit, key, value};
@@ -69,8 +74,10 @@ FILLED_AFTER = (0, 0, 1, 1, 2, 3)  # days after the period's end on which units 
 BLANK_OPTIONAL = 0.1  # share of optional header items left blank
 PROFILE_KEYS = {
     "seed", "as_of", "highlight_share", "ledger_rows", "roster", "aliases", "figures",
-    "figures_by_type", "text", "ledger", "highlights", "mistakes",
+    "figures_by_type", "text", "ledger", "tables", "highlights", "mistakes",
 }  # fmt: skip
+TABLE_KEYS = {"rows", "offices", "in_progress", "weights", "problems"}
+TABLE_ROWS = (0, 3)  # rows per unit of a further ledger demo.toml says nothing about
 MISTAKES = {
     "missing", "misspelt", "not_greater", "blank_metric", "not_applicable", "duplicate", "alias",
     "as_of", "messy",
@@ -102,6 +109,7 @@ class Profile:
     text: Mapping[str, Any]  # field or column key → TEXT_KINDS item or a list of texts
     ledger_text: LedgerText
     ledger_rows: tuple[int, int]  # when no ledger-count check fixes the number of rows
+    tables: Mapping[str, tuple[tuple[int, int], LedgerText]]  # [[tables]] key → rows per unit, words
     highlights: tuple[tuple[str, str], ...]
     highlight_share: float
     mistakes: Mapping[str, Any]
@@ -137,6 +145,7 @@ def load_profile(path: Path, campaign: Campaign) -> Profile:
         text=raw.get("text", {}),
         ledger_text=_ledger_text(raw.get("ledger", {})),
         ledger_rows=tuple(raw.get("ledger_rows", (3, 12))),
+        tables=_tables(raw.get("tables", {}), campaign, path.name),
         highlights=highlights,
         highlight_share=float(raw.get("highlight_share", 0.12)),
         mistakes=raw.get("mistakes", {}),
@@ -144,8 +153,8 @@ def load_profile(path: Path, campaign: Campaign) -> Profile:
 
 
 def _check_text(text: Mapping[str, Any], campaign: Campaign, where: str) -> None:
-    tables = (campaign.ledger.columns, campaign.highlights.columns)
-    keys = {f.key for f in campaign.definition.header_fields} | {c.key for t in tables for c in t}
+    keys = {f.key for f in (*campaign.definition.header_fields, *campaign.texts)}
+    keys |= {c.key for t in campaign.all_tables for c in t.columns}
     _known(text, keys, f"{where} 的 [text]")
     for key, kind in text.items():
         if not isinstance(kind, list) and kind not in TEXT_KINDS:
@@ -154,10 +163,24 @@ def _check_text(text: Mapping[str, Any], campaign: Campaign, where: str) -> None
             )
 
 
+def _tables(
+    raw: Mapping[str, Any], campaign: Campaign, where: str
+) -> dict[str, tuple[tuple[int, int], LedgerText]]:
+    """Each further ledger's rows per unit and word pools; every [[tables]] key gets one."""
+    _known(raw, {t.key for t in campaign.tables}, f"{where} 的 [tables]（应为 [[tables]] 的 key）")
+    plans = {}
+    for table in campaign.tables:
+        words = raw.get(table.key, {})
+        _known(words, TABLE_KEYS, f"{where} 的 [tables.{table.key}]")
+        plans[table.key] = (tuple(words.get("rows", TABLE_ROWS)), _ledger_text(words))
+    return plans
+
+
 def _ledger_text(words: Mapping[str, Any]) -> LedgerText:
     """The example's own word pools for ledger rows; the village pools of demo_text.py where it has none."""
     problems = {
-        c: (tuple(p["descriptions"]), tuple(p["results"])) for c, p in words.get("problems", {}).items()
+        c: (tuple(p["descriptions"]), tuple(p.get("results", ())))
+        for c, p in words.get("problems", {}).items()
     }
     defaults = LedgerText()
     return LedgerText(
@@ -201,6 +224,7 @@ def figures(campaign: Campaign, profile: Profile, rng: random.Random, unit_type:
     """
     ranges = {**profile.figures[""], **profile.figures.get(unit_type, {})}
     values: dict[str, Any] = {}
+    typed = [m for m in campaign.form_metrics if m.type.numeric]
 
     def value(metric: Field, seen: tuple[str, ...] = ()) -> Any:
         if metric.key in values:
@@ -212,9 +236,13 @@ def figures(campaign: Campaign, profile: Profile, rng: random.Random, unit_type:
             number = None
         elif spec is None:
             number = rng.randint(0, 50) if metric.type.scale == 1 else rng.uniform(0, 10)
+            if metric.type.name == "percent":
+                number /= 10
         elif isinstance(spec, list):
             low, high = spec
             number = rng.randint(low, high) if metric.type.scale == 1 else rng.uniform(low, high)
+            if metric.type.name == "percent":  # the range is in points; the cell holds the fraction
+                number /= 100
         else:
             base = value(campaign.field(spec["of"]), (*seen, metric.key))
             if base is None:
@@ -225,7 +253,7 @@ def figures(campaign: Campaign, profile: Profile, rng: random.Random, unit_type:
         values[metric.key] = _rounded(number, metric, spec)
         return values[metric.key]
 
-    for metric in campaign.metrics:
+    for metric in typed:
         value(metric)
     return values
 
@@ -236,6 +264,8 @@ def _rounded(number: Any, metric: Field, spec: Any) -> Any:
     step = spec.get("step") if isinstance(spec, dict) else None
     if step:
         number = round(number / step) * step
+    if metric.type.name == "percent":
+        return round(float(number), 4)  # 96.37%: two decimals of a percentage
     return int(round(number)) if metric.type.scale == 1 else round(float(number), 2)
 
 
@@ -300,6 +330,12 @@ def header_values(campaign: Campaign, profile: Profile, rng: random.Random) -> d
     return values
 
 
+def text_values(campaign: Campaign, profile: Profile, rng: random.Random, unit_type: str) -> dict[str, Any]:
+    """The text metrics [text] names, as a unit writes them ("" in its list: left blank)."""
+    named = [m for m in campaign.texts if m.on_form and m.key in profile.text and m.applies(unit_type)]
+    return {m.key: _typed_text(m, profile, rng) or None for m in named}
+
+
 def _typed_text(f: Field, profile: Profile, rng: random.Random) -> Any:
     kind = profile.text.get(f.key, PERSON if f.type.name == "text" else "")
     if isinstance(kind, list):
@@ -339,10 +375,17 @@ def unit_return(campaign: Campaign, profile: Profile, rng: random.Random, member
     rows, fixed, bound = ledger_plan(campaign, profile, rng, numbers)
     meet_not_greater(campaign, numbers, bound)
     values = {**header_values(campaign, profile, rng), **numbers}
+    values |= text_values(campaign, profile, rng, member.type)
     ledger = ledger_rows(campaign, rng, rows, fixed, profile.as_of, profile.ledger_text, profile.text)
     highlights = highlight_rows(campaign, profile, rng, member.unit)
+    tables = {}
+    for table in campaign.tables:
+        count, words = profile.tables[table.key]
+        tables[table.key] = ledger_rows(
+            campaign, rng, rng.randint(*count), {}, profile.as_of, words, profile.text, table
+        )
     name = prefilled_name(member.group, member.unit)
-    return UnitReturn(name, member.group, member.unit, values, ledger, highlights)
+    return UnitReturn(name, member.group, member.unit, values, ledger, highlights, tables=tables)
 
 
 # ---- the planned mistakes ------------------------------------------------------------------------

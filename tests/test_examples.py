@@ -1,7 +1,8 @@
 """The example offices in examples/: a city over its counties and 市直单位 (unit types, no group
-level) and a township over its villages. Each is run through the real command line with
-`--templates`, its planned mistakes are found with their codes, and its workbook is read back
-and checked against plain sums of the rows it lists.
+level), a township over its villages, and a county over the 联系点 of its 乡镇 (unit types and a
+group level; its averaged and computed metrics are checked in test_zoujiceng.py). Each is run
+through the real command line with `--templates`, its planned mistakes are found with their codes,
+and its workbook is read back and checked against plain sums of the rows it lists.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from make_fixtures import load_script, zip_members
 
 from county_report import cli
 from county_report.aggregate import aggregate
+from county_report.forms import prefilled_name
 from county_report.intake import take_in
 from county_report.model import RunOptions
 from county_report.pipeline import run
@@ -45,6 +47,11 @@ class Plan:
     to_correct: list[str]
     misspelt: tuple[str, str]  # what a unit typed, its name in the roster
     types: dict[str, int] = field(default_factory=dict)  # unit type → units in the roster
+    group: str = ""  # the misspelt unit's group, when the office has a group level (乡镇)
+
+    @property
+    def grouped(self) -> bool:
+        return bool(self.group)
 
 
 CITY = Plan(
@@ -91,8 +98,40 @@ TOWN = Plan(
     to_correct=["石堰村"],
     misspelt=("白河村", "白鹤村"),
 )
-PLANS = {p.name: p for p in (CITY, TOWN)}
+COUNTY = Plan(
+    name="示例县走基层",
+    sheets=[
+        "全县汇总",
+        "图表",
+        "分联系点明细",
+        "上报进度",
+        "问题台账",
+        "问题分类统计",
+        "典型事例",
+        "民生实事台账",
+        "台账统计",
+        "分类型统计",
+        "校验结果",
+    ],
+    units=33,
+    files=32,
+    accepted=29,
+    errors={"青石镇-杨六村.xlsx": ["unknown-village"], "柳河乡-上坝村.xlsx": ["not-greater"]},
+    warnings={
+        "城关镇-滨河社区.xlsx": ["superseded"],
+        "城关镇-北坪村.xlsx": ["as-of-mismatch"],
+        "白云街道-锦程电子公司.xlsx": ["not-applicable"],
+        "马鞍乡-松林村.xlsx": ["blank-mean"],
+    },
+    missing=["青石镇杨柳村", "青石镇干沟村", "白云街道新城社区"],
+    to_correct=["柳河乡上坝村"],
+    misspelt=("杨六村", "杨柳村"),
+    types={"村": 19, "社区": 8, "企业": 6},
+    group="青石镇",
+)
+PLANS = {p.name: p for p in (CITY, TOWN, COUNTY)}
 ONLY_WITH_TYPES = pytest.mark.parametrize("plan", [p.name for p in PLANS.values() if p.types], indirect=True)
+ONLY_THE_CITY = pytest.mark.parametrize("plan", [CITY.name], indirect=True)
 
 
 def folder(plan: Plan) -> Path:
@@ -112,7 +151,8 @@ def test_the_definition_loads_with_the_office_nouns(plan):
     loaded = load_templates(folder(plan) / "templates")
     scope, roster = loaded.campaign.scope, loaded.roster
     assert [scope.summary_sheet, scope.detail_sheet] == [plan.sheets[0], plan.sheets[2]]
-    assert scope.group is None and not loaded.campaign.has_groups  # units directly under the office
+    # the city and the township: units directly under the office; the county: 乡镇 between
+    assert (scope.group is not None) == loaded.campaign.has_groups == plan.grouped
     assert len(roster.units) == plan.units
     assert dict(Counter(roster.types.values())) == plan.types
 
@@ -149,7 +189,7 @@ def test_a_misspelt_unit_is_told_the_roster_name(plan, capsys):
     _, summary = _check_run(plan, capsys)
     [unknown] = [f for f in summary["findings"] if f["code"] == "unknown-village"]
     typed, meant = plan.misspelt
-    assert (unknown["file"], unknown["value"]) == (f"{typed}.xlsx", typed)
+    assert (unknown["file"], unknown["value"]) == (prefilled_name(plan.group, typed), typed)
     assert f"是否应为「{meant}」？" in unknown["message"]  # then the action (issue 15)
 
 
@@ -181,15 +221,18 @@ def test_the_workbook_sheets_are_named_by_the_office(book, plan):
 
 
 def test_the_total_row_is_the_plain_sum_of_the_unit_rows(book, plan):
+    """Every metric that adds up (sum, count, derived); the averages are test_zoujiceng.py's."""
     loaded, wb = book
     campaign = loaded.campaign
     summary, detail = table(wb[plan.sheets[0]]), table(wb[plan.sheets[2]])
+    if plan.grouped:
+        return _groups_add_up(loaded, summary, detail, plan)
     *units, total = summary
     unit_label = campaign.scope.unit.name
     assert total[unit_label] == TOTAL and len(detail) == plan.accepted
     assert [r[unit_label] for r in units] == [u for _, u in loaded.roster.units]
     reported = {r[unit_label]: r for r in detail}
-    for m in campaign.metrics:
+    for m in (m for m in campaign.figures if m.kind.additive):
         label = m.display_label
         plain = sum(exact(r[label]) for r in detail if r[label] is not None)
         assert exact(total[label]) == plain, label
@@ -206,17 +249,41 @@ def test_the_total_row_is_the_plain_sum_of_the_unit_rows(book, plan):
     assert total[rate.label] == pytest.approx(solved / asked)
 
 
+def _groups_add_up(loaded, summary: list[dict], detail: list[dict], plan: Plan) -> None:
+    """With a group level: one row per group (roster order), each the plain sum of its units' rows."""
+    campaign = loaded.campaign
+    group_label = campaign.scope.group.name
+    *groups, total = summary
+    assert total[group_label] == TOTAL and len(detail) == plan.accepted
+    assert [r[group_label] for r in groups] == list(loaded.roster.groups)
+    for m in (m for m in campaign.figures if m.kind.additive):
+        label = m.display_label
+        plain = sum(exact(r[label]) for r in detail if r[label] is not None)
+        assert exact(total[label]) == plain, label
+        for row in groups:
+            own = [r[label] for r in detail if r[group_label] == row[group_label] and r[label] is not None]
+            assert exact(row[label]) == sum(exact(v) for v in own), (row[group_label], label)
+    rate = campaign.rates[0]
+    solved, asked = (sum(r[f.display_label] for r in detail) for f in (rate.numerator, rate.denominator))
+    assert total[rate.label] == pytest.approx(solved / asked)
+
+
+def _place(row: dict, loaded) -> str:
+    """A progress row's unit as the run summary names it: with its group when the office has one."""
+    group = loaded.campaign.scope.group
+    return (row[group.name] if group else "") + row[loaded.campaign.scope.unit.name]
+
+
 def test_the_progress_sheet_lists_every_roster_unit_with_its_standing(book, plan):
     loaded, wb = book
     progress = table(wb["上报进度"])
-    unit_label = loaded.campaign.scope.unit.name
     assert len(progress) == plan.units
-    standing = {r[unit_label]: r["状态"] for r in progress}
+    standing = {_place(r, loaded): r["状态"] for r in progress}
     assert sorted(u for u, s in standing.items() if s == "未报") == sorted(plan.missing)
     assert [u for u, s in standing.items() if s == "有误待更正"] == plan.to_correct
 
 
-@ONLY_WITH_TYPES
+@ONLY_THE_CITY
 def test_a_metric_that_does_not_apply_to_city_offices_is_blank_there_without_a_finding(book, plan):
     loaded, wb = book
     campaign = loaded.campaign
@@ -249,10 +316,12 @@ def test_the_type_sheet_counts_and_adds_up_by_type(book, plan):
     for name, expected in plan.types.items():
         row = by_type[name]
         assert (row[scope.expected_header], row[scope.reported_header]) == (expected, reported[name])
-        for m in loaded.campaign.metrics:
+        for m in loaded.campaign.figures:
             label = m.display_label
             if not m.applies(name):
                 assert row[label] is None, (name, label)
+                continue
+            if not m.kind.additive:  # an average: test_zoujiceng.py
                 continue
             plain = sum(exact(r[label]) for r in detail if r["类型"] == name and r[label] is not None)
             assert exact(row[label]) == plain, (name, label)

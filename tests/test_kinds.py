@@ -141,6 +141,28 @@ def test_the_workbook_shows_every_kind_in_its_unit_with_a_fitting_format(agg, tm
     assert "主要做法" in [c.value for c in detail[1]]
 
 
+def test_a_percentage_not_applying_to_a_type_is_blank_like_any_other_metric(agg, tmp_path):
+    """走访覆盖率 is typed by 村 only: the 社区 row and a 社区's own row leave it blank, never "—"
+    (which says a [[rates]] ratio has no denominator), and the 村 that typed none is blank too."""
+    import openpyxl
+
+    from county_report.workbook import write_workbook
+
+    book = openpyxl.load_workbook(write_workbook(agg, [], tmp_path / "汇总表.xlsx"))
+    by_type = {r[0].value: r for r in book["分类型统计"].iter_rows(min_row=2)}
+    header = [c.value for c in book["分类型统计"][1]]
+    coverage = header.index("走访覆盖率")
+    assert by_type["社区"][coverage].value is None and by_type["村"][coverage].value == pytest.approx(
+        (120 * 0.80 + 80 * 0.95 + 200 * 0.5) / 400
+    )
+    assert by_type["村"][coverage].number_format == "0.0%"
+    detail = list(book["分村明细"].iter_rows(values_only=True))
+    column = detail[0].index("群众满意度")
+    units = {row[detail[0].index("村（社区）")]: row for row in detail[1:]}
+    assert units["丙村"][column] is None and units["甲村"][column] == pytest.approx(0.955)
+    assert units["乙社区"][detail[0].index("走访覆盖率")] is None
+
+
 def test_a_metric_declares_its_plausible_maximum(tmp_path):
     from county_report.definition import TYPES, Field
 
@@ -151,10 +173,38 @@ def test_a_metric_declares_its_plausible_maximum(tmp_path):
     assert field.type.parse(5000, field).value == 5000
 
 
-def test_a_ledger_columns_whole_number_is_read_without_a_declared_maximum():
-    """The 序号 column of 问题台账 is an integer column; it has no 上限 of its own."""
+def test_a_numbered_table_column_is_read_under_its_types_own_limit():
+    """序号 is an integer column: reading it asks the column for a maximum it never declares."""
     from county_report.definition import TYPES
     from county_report.definition.model import Column
 
-    column = Column("seq", "序号", TYPES["integer"])
-    assert column.type.parse("12", column).value == 12
+    seq = Column("seq", "序号", TYPES["integer"])
+    assert seq.type.parse(3, seq).value == 3
+    [(code, _)] = seq.type.parse(10**16, seq).problems
+    assert code == "number-too-large"
+
+
+def test_the_generated_report_gives_each_further_ledger_a_sentence(agg, tmp_path):
+    """民生实事台账 ([[tables]]) is in 二、取得成效: its rows, and its rows by status, as the workbook counts them."""
+    from types import SimpleNamespace
+
+    from docx import Document
+
+    from county_report.report import render_report
+    from county_report.report_facts import build_context
+    from county_report.report_template import generated_template
+
+    settings = SimpleNamespace(
+        county="示例县",
+        campaign="走基层",
+        office="示例县委",
+        period="",
+        report_title="示例县“走基层”活动工作总结",
+    )
+    out, _ = render_report(
+        build_context(agg, settings, AS_OF), tmp_path / "无此模板.docx", tmp_path / "总结.docx",
+        generated_template(CAMPAIGN),
+    )  # fmt: skip
+    body = "\n".join(p.text for p in Document(out).paragraphs)
+    results = body[body.index("二、取得成效") : body.index("三、存在问题")]
+    assert "民生实事。已报送的4个村（社区）民生实事台账共登记4项，其中已完成4项、推进中0项。" in results

@@ -68,7 +68,7 @@ class Column:
     choices: tuple[str, ...] = ()
     role: str = ""
     unit: str = ""
-    maximum: float | None = None  # a column declares no limit: the type's plausible maximum holds
+    maximum: float | None = None  # a column declares no limit: its type's own applies (as for a field)
 
     @property
     def label(self) -> str:
