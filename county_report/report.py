@@ -28,6 +28,8 @@ from .sandbox import CappedEnvironment, TemplateLimit, capped_environment
 SIGNATURE_STYLE, DATE_STYLE = "Signature", "SignatureDate"  # style ids set by make_word_template.py
 BODY_CHAR_TWIPS = 320  # one 3号 (16 pt) character
 HALF_CHAR_TWIPS = 90 + 6  # a digit of the 9 pt table text, plus its share of the cell margins
+MIN_COLUMN = 5  # half-characters: two Chinese characters a line at least
+MAX_HEADER_LINES = 6
 
 
 def report_environment() -> CappedEnvironment:
@@ -173,18 +175,20 @@ def fit_table_columns(document) -> None:
 
 
 def column_widths(texts: list[list[str]], total: int) -> list[int]:
-    """Figures never wrap (their width is a floor); headers get the rest, wrapping onto two lines."""
+    """Figures never wrap (their width is a floor). Headers wrap onto as few lines as the page
+    allows, the same number for every column, so the header row is even and no narrow column
+    stacks its header one character a line; what is left is shared in proportion."""
     columns = max(len(r) for r in texts)
     data = [1 + max((_text_width(r[c]) for r in texts[1:] if c < len(r)), default=0) for c in range(columns)]
-    header = [max(6, -(-_text_width(t) // 2)) for t in texts[0]] + [0] * (columns - len(texts[0]))
-    wish = [max(d, h) for d, h in zip(data, header, strict=True)]
+    heads = [_text_width(t) for t in texts[0]] + [0] * (columns - len(texts[0]))
     room = total / HALF_CHAR_TWIPS  # the table's width in half-characters
-    if sum(wish) <= room or sum(data) >= room:  # everything fits, or nothing does: share in proportion
-        basis = wish if sum(wish) <= room else data
-        return [total * w // sum(basis) for w in basis]
-    spare = room - sum(data)
-    extra = [w - d for w, d in zip(wish, data, strict=True)]
-    return [int((d + spare * e / sum(extra)) * HALF_CHAR_TWIPS) for d, e in zip(data, extra, strict=True)]
+    basis = data  # nothing fits: figures keep their proportions
+    for lines in range(1, MAX_HEADER_LINES + 1):
+        wish = [max(d, MIN_COLUMN, 2 * -(-h // (2 * lines)) + 1) for d, h in zip(data, heads, strict=True)]
+        if sum(wish) <= room:
+            basis = wish
+            break
+    return [int(total * w // sum(basis)) for w in basis]
 
 
 def _sections_of_tables(document):

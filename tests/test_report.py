@@ -381,3 +381,29 @@ def test_template_is_reproducible_from_its_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert build(module.BODY, module.ATTACHMENT, module.COMMENTS) == TEMPLATE.read_bytes()
+
+
+def test_attachment_headers_wrap_evenly_and_no_column_stacks_one_character_a_line():
+    """24 columns on a landscape page: no header takes more than a few lines, and a narrow figure
+    column (应报数 "8") still holds two characters a line rather than one."""
+    from county_report.report import HALF_CHAR_TWIPS, MIN_COLUMN, column_widths
+
+    header = ["乡镇（街道）", "应报联系点数", "已报联系点数"] + [f"走访农户{i}（户）" for i in range(18)]
+    header += ["协调帮扶资金（元）", "办结率", "现场解决占比"]
+    rows = [header, ["城关镇", "8", "8"] + ["1105"] * 18 + ["648259.58", "72.1%", "36.3%"]]
+    total = 12_700  # twips across a landscape A4 attachment
+    widths = column_widths(rows, total)
+    assert sum(widths) <= total
+    half_chars = [w / HALF_CHAR_TWIPS for w in widths]
+    assert min(half_chars) >= MIN_COLUMN  # 应报联系点数 is not a one-character ribbon
+    assert half_chars[-3] >= len("648259.58") + 1  # a figure never wraps
+    lines = [-(-(2 * len(h)) // int(w)) for h, w in zip(header, half_chars, strict=True)]
+    assert max(lines) <= 4  # the header row is a few lines deep, not one column seven lines deep
+
+
+def test_attachment_headers_take_two_lines_when_the_page_has_room():
+    from county_report.report import HALF_CHAR_TWIPS, column_widths
+
+    rows = [["乡镇（街道）", "走访农户（户）", "办结率"], ["城关镇", "1105", "72.1%"]]
+    widths = column_widths(rows, 12_700)
+    assert all(w / HALF_CHAR_TWIPS >= 2 * len(h) for h, w in zip(rows[0], widths, strict=True))
