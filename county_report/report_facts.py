@@ -205,9 +205,9 @@ def texts(agg, names: Names) -> dict[str, list[dict[str, str]]]:
     for m in agg.campaign.texts:
         rows = agg.units[[GROUP, UNIT, m.key]]
         out[m.label] = [
-            {"单位": names.unit(g, u), "内容": " ".join(str(t).split())}
+            {"单位": names.unit(g, u), "内容": _tidy(t)}
             for g, u, t in rows.itertuples(index=False)
-            if str(t).strip()
+            if _tidy(t)
         ]
     return out
 
@@ -267,9 +267,14 @@ def _ends_a_sentence(text: str) -> bool:
 
 
 def _tidy(value: Any) -> str:
+    """Whitespace collapsed, and straight double quotes typed in pairs made Chinese “…”."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return " ".join(str(value).split())
+    text = " ".join(str(value).split())
+    if text.count('"') % 2 == 0:
+        parts = text.split('"')
+        text = "".join(part + ("“" if i % 2 == 0 else "”") for i, part in enumerate(parts[:-1])) + parts[-1]
+    return text
 
 
 def _quote_title(title: str) -> str:

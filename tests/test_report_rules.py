@@ -90,7 +90,9 @@ def test_same_named_units_carry_their_group(tmp_path):
 @pytest.mark.parametrize(
     ("typed", "quoted"),
     [
-        ('群众说："路通了。"', '群众说："路通了。"'),  # the sentence ends inside the quotes
+        ('群众说："路通了。"', "群众说：“路通了。”"),  # ends inside the quotes; straight ones made Chinese
+        ('实行"清单交办"制度', "实行“清单交办”制度。"),
+        ('群众说："路通了', '群众说："路通了。'),  # an odd quote is left as typed, not guessed
         ("群众说：“路通了！”", "群众说：“路通了！”"),
         ("受益儿童30余名（含留守儿童）", "受益儿童30余名（含留守儿童）。"),
         ("修复通组公路", "修复通组公路。"),
