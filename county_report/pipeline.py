@@ -17,6 +17,7 @@ from pathlib import Path
 from .findings import Finding
 from .intake import Intake, take_in
 from .model import RunOptions, RunResult
+from .provenance import new_run_id
 from .selection import Selection, period_findings, select
 from .settings import REPORT_TEMPLATE_FILE
 from .summary import summarize
@@ -52,26 +53,57 @@ def run(
     """Read, validate, aggregate and write; ConfigError when templates are unusable."""
     started, watch = datetime.now(), _Stopwatch()
     templates = load_templates(options.templates)
+    book, cache = _open_book(options, templates)  # with a data folder: the database, the read cache
     watch.lap("templates")
-    warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
-    intake = take_in(options.inputs, options.templates, options.workers, on_progress)
-    if warming is not None:
-        warming.join()
-    watch.lap("read")
-    chosen = select(intake.submissions, templates.roster, options.as_of)
-    result = _result(started, intake, chosen, templates)
-    has_errors = any(f.is_error for f in result.findings)
-    if not options.check_only:
-        if options.strict and has_errors:
-            result = replace(result, notices=(STRICT_NOTICE,))
-        elif not chosen.counted:
-            result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
-        else:
-            day = report_date or date.today()
-            result = _write_outputs(result, chosen, templates, options, day, watch)
+    try:
+        warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
+        intake = take_in(options.inputs, options.templates, options.workers, on_progress, cache, templates)
+        if warming is not None:
+            warming.join()
+        watch.lap("read")
+        chosen = select(intake.submissions, templates.roster, options.as_of)
+        result = replace(
+            _result(started, intake, chosen, templates), run_id=new_run_id(started), reused=intake.reused
+        )
+        has_errors = any(f.is_error for f in result.findings)
+        if not options.check_only:
+            if options.strict and has_errors:
+                result = replace(result, notices=(STRICT_NOTICE,))
+            elif not chosen.counted:
+                result, has_errors = replace(result, notices=(NOTHING_NOTICE,)), True
+            else:
+                day = report_date or date.today()
+                result, figures = _write_outputs(result, chosen, templates, options, day, watch, intake, book)
+                if book is not None:  # after the outputs: a record never names outputs that were not written
+                    result = book.record(result, intake, chosen, figures)
+                    watch.lap("record")
+        if book is not None:
+            result = replace(result, notices=(*book.notices, *result.notices))
+    finally:
+        if book is not None:
+            book.close()
+        elif cache is not None:
+            cache.close()
     result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings)
     unit = templates.campaign.scope.unit
     return replace(result, summary=summarize(result, unit.name, unit.short))
+
+
+def _open_book(options: RunOptions, templates: Templates):
+    """(database, read cache) with a data folder; `check` writes nothing there and only reuses
+    earlier reads if a cache exists."""
+    if options.data is None:
+        return None, None
+    from .recording import RunBook, reading_digest
+
+    if options.check_only:
+        from .history import cache_path, database_path
+        from .readcache import ReadCache
+
+        path = cache_path(database_path(options.data, templates.settings.county))
+        return None, (ReadCache(path, reading_digest(templates.campaign)) if path.exists() else None)
+    book = RunBook.open(options.data, templates)
+    return book, book.cache
 
 
 def _result(started: datetime, intake: Intake, chosen: Selection, templates: Templates) -> RunResult:
@@ -129,10 +161,21 @@ def _all_findings(intake: Intake, dropped: set[str], extra: list[Finding]) -> tu
 
 
 def _write_outputs(
-    result: RunResult, chosen: Selection, templates: Templates, options: RunOptions, report_date: date, watch
-) -> RunResult:
-    """Aggregate, then write the workbook, the report and the 报送情况说明; each lands atomically."""
+    result: RunResult,
+    chosen: Selection,
+    templates: Templates,
+    options: RunOptions,
+    report_date: date,
+    watch,
+    intake: Intake,
+    book=None,
+):
+    """Aggregate, then write the workbook, the report and the 报送情况说明; each lands atomically.
+
+    Returns the result and the period's figures as recorded; with a database (`book`), the report
+    compares the period with the one before and the workbook shows every period on record."""
     from .aggregate import aggregate
+    from .periods import compare, snapshot, timeline
     from .report import render_report
     from .report_facts import build_context
     from .report_template import generated_template
@@ -151,10 +194,15 @@ def _write_outputs(
         agg = aggregate(
             chosen.counted, templates.roster, campaign, result.as_of or report_date, chosen.to_correct
         )
-        context = build_context(agg, settings, report_date)
+        figures = snapshot(agg, result.run_id)
+        before = book.previous(agg.as_of) if book else None
+        comparison = compare(campaign, figures, before) if before else None
+        context = build_context(agg, settings, report_date, comparison)
         watch.lap("aggregate")
-        report = sidecar.run(context, template, wanted, generated, system_fonts)
-        workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME)
+        report = sidecar.run(context, template, wanted, generated, system_fonts, result.run_id)
+        fingerprints = {f.name: f.sha256 for f in intake.files}
+        periods = timeline(book.periods(), figures) if book else None
+        workbook_path = write_workbook(agg, result.findings, outputs / WORKBOOK_NAME, fingerprints, periods)
         watch.lap("workbook")
         rejected_files = {s.place: s.file for s in chosen.latest if s.place and not s.accepted}
         status_wanted = outputs / status_note_name(settings)
@@ -172,7 +220,7 @@ def _write_outputs(
         status_path=status_path,
         placeholders=placeholders,
         notices=tuple(n for n in notices if n),
-    )
+    ), figures
 
 
 def _renamed(written: Path, wanted: Path) -> str:
