@@ -29,7 +29,6 @@ COMMANDS = {
     "history": "列出数据文件中已记录的各期：统计截止日期、运行时间和合计数",
     "audit": "核对某一期（--as-of，默认最近一期）汇总所依据的文件是否被改动、删除或新增",
 }
-DATA_FOLDER = "数据"  # beside the templates folder: the project's 数据/ unless --templates points elsewhere
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -187,6 +186,8 @@ def run_summary(result) -> dict:
 
 def data_folder(args: argparse.Namespace) -> Path:
     """--data, else 数据/ beside the templates folder (the project's own, by default)."""
+    from .settings import DATA_FOLDER
+
     return args.data if args.data is not None else Path(args.templates).resolve().parent / DATA_FOLDER
 
 

@@ -74,12 +74,16 @@ class Read:
     raw: bytes = b""
     packed: bytes = b""
 
-    def result(self) -> Submission | Finding:
+    def result(self, path: Path | None = None) -> Submission | Finding:
+        """The Submission or Finding; one that came packed gets its file's `path` back."""
         if self.value is not None:
             return self.value
         from .readcache import unpack
 
-        return unpack(self.packed)
+        value = unpack(self.packed)
+        if isinstance(value, Submission):
+            object.__setattr__(value, "path", path)  # just unpacked: no one else holds it
+        return value
 
 
 def discover(inputs: Path) -> list[tuple[str, Path]]:
@@ -116,7 +120,7 @@ def triage(inputs: Path) -> list[tuple[str, Path, str]]:
 
 def read_one(path: Path, display_name: str, campaign: Campaign, roster: Roster) -> Submission | Finding:
     """Screen, read and validate one file: a rejection finding, or the Submission with its findings."""
-    return read_file(path, display_name, campaign, roster).result()
+    return read_file(path, display_name, campaign, roster).result(path)
 
 
 def read_file(path: Path, display_name: str, campaign: Campaign, roster: Roster, keep: bool = False) -> Read:
@@ -143,6 +147,8 @@ def _read(value, sha: str, size: int, keep: bool, question=None, raw: bytes = b"
         return Read(value, sha, size)
     from .readcache import pack
 
+    if isinstance(value, Submission):  # kept without its path: on reuse it is the file's path then
+        value = replace(value, path=None)
     return Read(None, sha, size, question, raw, pack(value))  # sent once, packed: the parent keeps the bytes
 
 
@@ -223,7 +229,7 @@ def take_in(
     for outcome in outcomes:
         job, read = outcome.job, outcome.value
         if isinstance(read, Read):
-            results[job.index] = read.result()
+            results[job.index] = read.result(job.path)
             files[job.display_name] = InputFile(
                 job.display_name, read.size, stats[job.display_name][1], read.sha256
             )
@@ -293,11 +299,15 @@ class _Reuse:
 
         answer = roster_answer(kept.question, self.roster)
         if answer == kept.answer:
-            return replace(value, path=job.path, mtime=mtime)
+            # just unpacked, so no one else holds it: set in place (dataclasses.replace costs 30 µs a form)
+            object.__setattr__(value, "path", job.path)
+            object.__setattr__(value, "mtime", mtime)
+            return value
         blob = self.cache.raw(job.display_name)
         raw = unpack_raw(blob, job.path, mtime)
         again = replace(validate_form(raw, self.campaign, self.roster), sha256=kept.sha256)
-        self.fresh.append(Fresh(job.display_name, kept.sha256, kept.question, answer, blob, pack(again)))
+        kept_again = pack(replace(again, path=None))  # kept without its path, as the workers keep theirs
+        self.fresh.append(Fresh(job.display_name, kept.sha256, kept.question, answer, blob, kept_again))
         return again
 
     def fresh_read(self, name: str, read: Read) -> Fresh:

@@ -73,7 +73,7 @@ CHANGE = (
     "（{% if 项.方向 == '增加' %}增长{% else %}下降{% endif %}{{ 项.幅度 }}）{% endif %}{% endif %}{% endif %}"
 )
 CHANGES = (
-    "{% if 有上期 %}与上期（截至{{ 上期截止日期 }}）相比，"
+    "{% if 有上期 and 变化 %}与上期（截至{{ 上期截止日期 }}）相比，"
     "{% for 项 in 变化 %}" + CHANGE + "{% if not loop.last %}；{% else %}。{% endif %}{% endfor %}"
     "{% if not 两期.全部可比 %}（新增数按两期都报送的{{ 两期.可比数 }}个{{ 单位层级 }}计算"
     "{% if 两期.仅本期 %}；{{ 两期.仅本期[:3]|join('、') }}{% if 两期.仅本期数 > 3 %}等{{ 两期.仅本期数 }}个{{ 单位层级 }}{% endif %}上期未报送{% endif %}"
@@ -119,7 +119,7 @@ def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
         phrases = sections.setdefault(m.section, [])
         phrases.append(m.phrase.replace("{值}", figure_tag(m.label)))
         phrases += [f"{r.label}{figure_tag(r.label)}" for r in campaign.rates if r.numerator.key == m.key]
-    paragraphs = [("Normal", "{%p if 有上期 %}"), ("Normal", CHANGES), ("Normal", "{%p endif %}")]
+    paragraphs = [("Normal", "{%p if 有上期 and 变化 %}"), ("Normal", CHANGES), ("Normal", "{%p endif %}")]
     for i, (name, phrases) in enumerate(sections.items()):
         lead = "{{ 范围 }}共" if i == 0 else ""
         paragraphs.append(("Normal", f"（{ORDINALS[i]}）{name}。", lead + "，".join(phrases) + "。"))

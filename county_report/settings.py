@@ -12,6 +12,7 @@ SETTINGS_FILE = "settings.toml"
 FORM_FILE = "form.toml"
 ROSTER_FILE = "名册.xlsx"
 REPORT_TEMPLATE_FILE = "工作总结模板.docx"
+DATA_FOLDER = "数据"  # the database folder, beside templates/ (the project's own by default)
 
 _KEYS = {
     "county": "县名",
