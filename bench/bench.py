@@ -31,6 +31,7 @@ BASELINE_FIELD = "走访农户"
 STAGES = (
     ("templates", "模板"),
     ("read", "读取+校验"),
+    ("imports", "等待导入"),
     ("aggregate", "汇总"),
     ("workbook", "汇总表"),
     ("report", "报告"),

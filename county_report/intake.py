@@ -193,10 +193,13 @@ def take_in(
     on_progress: Callable[[int, int], None] | None = None,
     cache: ReadCache | None = None,
     loaded: Templates | None = None,
+    while_reading: Callable[[], None] | None = None,
 ) -> Intake:
     """Triage every file in `inputs`, reuse what the cache holds, read the rest (in workers unless told 0).
 
-    `loaded`: the templates already loaded by the caller (for validating kept reads again).
+    `loaded`: the templates already loaded by the caller (for validating kept reads again);
+    `while_reading`: called once the files to read are known, if most are (then this process mostly
+    waits on the workers; a re-run of a few changed files keeps it busy unpacking the kept ones).
     """
     skipped, jobs, stats = [], [], {}
     for name, path, reason in triage(inputs):
@@ -216,33 +219,42 @@ def take_in(
     progress = (lambda done: on_progress(len(kept) + done, total)) if on_progress else None
     if on_progress and kept:
         on_progress(len(kept), total)
-    task = ReadTask(templates, keep=cache is not None)
+    if while_reading is not None and len(todo) >= len(kept):
+        while_reading()
+    task = ReadTask(templates, keep=reuse is not None)
+
+    def read() -> list[Outcome]:
+        return run_jobs(todo, task, workers, progress)
+
+    def restore() -> dict[int, Submission | Finding]:
+        return reuse.restore(kept, jobs) if reuse and kept else {}
+
     if kept and todo:  # the workers start and read what changed while the kept reads are unpacked here
         with ThreadPoolExecutor(1, thread_name_prefix="读取") as reading:
-            later = reading.submit(_without_gc, lambda: run_jobs(todo, task, workers, progress))
-            results = _without_gc(lambda: reuse.restore(kept, jobs))  # type: ignore[union-attr]
-            outcomes = later.result()
+            later = reading.submit(_without_gc, read)
+            results, outcomes = _without_gc(restore), later.result()
     else:
-        results = _without_gc(lambda: reuse.restore(kept, jobs)) if kept else {}  # type: ignore[union-attr]
-        outcomes = _without_gc(lambda: run_jobs(todo, task, workers, progress))
+        results, outcomes = _without_gc(restore), _without_gc(read)
     fresh = list(reuse.fresh) if reuse else []
     for outcome in outcomes:
-        job, read = outcome.job, outcome.value
-        if isinstance(read, Read):
-            results[job.index] = read.result(job.path)
-            files[job.display_name] = InputFile(
-                job.display_name, read.size, stats[job.display_name][1], read.sha256
-            )
-            if reuse and read.packed:
-                fresh.append(reuse.fresh_read(job.display_name, read))
-        else:
-            results[job.index] = _unread(outcome)
-            size, sha = _digest(job.path)
-            files[job.display_name] = InputFile(job.display_name, size, stats[job.display_name][1], sha)
-    submissions = [v for i, v in sorted(results.items()) if isinstance(v, Submission)]
-    unread = [v for i, v in sorted(results.items()) if not isinstance(v, Submission)]
+        results[outcome.job.index] = _taken(outcome, stats, files, reuse, fresh)
+    submissions = [v for _, v in sorted(results.items()) if isinstance(v, Submission)]
+    unread = [v for _, v in sorted(results.items()) if not isinstance(v, Submission)]
     ordered = tuple(files[name] for name in sorted(files))
     return Intake(tuple(submissions), tuple(skipped), tuple(unread), ordered, tuple(fresh), len(kept))
+
+
+def _taken(outcome: Outcome, stats, files: dict[str, InputFile], reuse, fresh: list) -> Submission | Finding:
+    """A worker's outcome as the run keeps it: the result, the file as read, and the read to cache."""
+    job, read, name = outcome.job, outcome.value, outcome.job.display_name
+    if not isinstance(read, Read):  # the worker died, hung or raised on this file
+        size, sha = _digest(job.path)
+        files[name] = InputFile(name, size, stats[name][1], sha)
+        return _unread(outcome)
+    files[name] = InputFile(name, read.size, stats[name][1], read.sha256)
+    if reuse and read.packed:
+        fresh.append(reuse.fresh_read(name, read))
+    return read.result(job.path)
 
 
 def _stat(path: Path) -> tuple[int, float]:
@@ -320,7 +332,7 @@ class _Reuse:
         )
 
 
-def _without_gc(work: Callable[[], list[Outcome]]) -> list[Outcome]:
+def _without_gc(work: Callable[[], Any]) -> Any:
     """Run `work` with the cycle collector paused: the results arrive as millions of small
     objects that all stay alive, and each full collection would walk every one of them again
     (30,000 forms: 3.4 s of unpickling instead of 2.6 s). Nothing in the loop makes cycles."""

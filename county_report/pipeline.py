@@ -56,11 +56,17 @@ def run(
     book, cache = _open_book(options, templates)  # with a data folder: the database, the read cache
     watch.lap("templates")
     try:
-        warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
-        intake = take_in(options.inputs, options.templates, options.workers, on_progress, cache, templates)
-        if warming is not None:
-            warming.join()
+        warming: list[threading.Thread] = []  # the output modules, imported while workers read many files
+        warm = None if options.check_only else lambda: warming.append(_import_in_background(_OUTPUT_MODULES))
+        intake = take_in(
+            options.inputs, options.templates, options.workers, on_progress, cache, templates, warm
+        )
         watch.lap("read")
+        if warm is not None and not warming:  # few files were read: nothing to overlap the imports with
+            warm()
+        for thread in warming:
+            thread.join()
+        watch.lap("imports")
         chosen = select(intake.submissions, templates.roster, options.as_of)
         result = replace(
             _result(started, intake, chosen, templates), run_id=new_run_id(started), reused=intake.reused
