@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from .errors import ConfigError
 from .findings import Finding
 from .intake import Intake, take_in
 from .model import RunOptions, RunResult
@@ -100,6 +101,12 @@ def _open_book(options: RunOptions, templates: Templates):
     earlier reads if a cache exists."""
     if options.data is None:
         return None, None
+    data, outputs = Path(options.data).resolve(), Path(options.outputs).resolve()
+    if data == outputs or outputs in data.parents:
+        raise ConfigError(
+            f"数据文件夹 {options.data} 在输出文件夹之内：输出文件夹随时可能被清空，历次记录会随之丢失。"
+            "请用 --data 另指定一个文件夹（默认为 templates 旁的 数据/）。"
+        )
     from .recording import RunBook, reading_digest
 
     if options.check_only:

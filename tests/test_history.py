@@ -294,3 +294,17 @@ def test_audit_of_an_earlier_period_and_of_one_never_recorded(county, capsys):
     assert "统计截止日期为2026年11月6日" in capsys.readouterr().out
     assert main([*base, "--inputs", str(county.inputs(P1)), "--as-of", "2026-01-01"]) == 2
     assert "没有统计截止日期为2026年1月1日的" in capsys.readouterr().err
+
+
+def test_the_database_is_never_kept_inside_the_outputs_folder(county, capsys):
+    outputs = county.root / "out"
+    argv = [
+        "--inputs",
+        str(county.inputs(P1)),
+        "--outputs",
+        str(outputs),
+        "--templates",
+        str(county.templates),
+    ]
+    assert main([*argv, "--data", str(outputs / "数据")]) == 2
+    assert "数据文件夹" in capsys.readouterr().err and not (outputs / "数据").exists()
