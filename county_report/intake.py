@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -230,6 +229,8 @@ def take_in(
         return reuse.restore(kept, jobs) if reuse and kept else {}
 
     if kept and todo:  # the workers start and read what changed while the kept reads are unpacked here
+        from concurrent.futures import ThreadPoolExecutor  # here: a reading worker never needs it (20 ms)
+
         with ThreadPoolExecutor(1, thread_name_prefix="读取") as reading:
             later = reading.submit(_without_gc, read)
             results, outcomes = _without_gc(restore), later.result()

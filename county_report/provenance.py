@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import sys
 from datetime import datetime
 from functools import lru_cache
@@ -58,6 +57,8 @@ def program_digest() -> str:
 
 def new_run_id(moment: datetime) -> str:
     """`20261122-103015-a1b2c3`: when the run started, and six random hex digits for runs in one second."""
+    import secrets  # here: the reading workers import this module too, and never need it
+
     return f"{moment:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
