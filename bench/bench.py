@@ -1,4 +1,5 @@
-"""Benchmark: the full pipeline on a synthetic county of N villages against the naive script.
+"""Benchmark: the full pipeline on a synthetic county of N villages against the naive script,
+the re-run after 10 forms change, the database's costs, and whether the reading workers stay busy.
 
     python bench/bench.py                      # N = 300 and 3,000
     python bench/bench.py --n 30000 --baseline-limit 3000
@@ -30,14 +31,18 @@ BASELINE_FIELD = "走访农户"
 STAGES = (
     ("templates", "模板"),
     ("read", "读取+校验"),
+    ("imports", "等待导入"),
     ("aggregate", "汇总"),
     ("workbook", "汇总表"),
     ("report", "报告"),
+    ("record", "记入数据文件"),
 )
 
 
-def fast_run(inputs: str, templates: str, outputs: str, workers: str) -> dict:
-    """The pipeline as the command line runs it (child side); returns figures as a dict."""
+def fast_run(inputs: str, templates: str, outputs: str, workers: str, data: str = "") -> dict:
+    """The pipeline as the command line runs it (child side); returns figures as a dict.
+
+    `data`: the database folder (the command line always has one); "" runs without it."""
     start = time.perf_counter()
     sampler = _TreeSampler()
     from county_report.model import RunOptions
@@ -48,6 +53,7 @@ def fast_run(inputs: str, templates: str, outputs: str, workers: str) -> dict:
         outputs=Path(outputs),
         templates=Path(templates),
         workers=None if workers == "auto" else int(workers),
+        data=Path(data) if data else None,
     )
     result = run(options)
     wall = time.perf_counter() - start
@@ -58,6 +64,7 @@ def fast_run(inputs: str, templates: str, outputs: str, workers: str) -> dict:
         "timings": dict(result.timings),
         "accepted": result.accepted,
         "files": result.files_read,
+        "reused": result.reused,
         "error_codes": sorted({f.code for f in result.findings if f.is_error}),
         "households": households,
         **_peaks(),
@@ -209,16 +216,33 @@ def _child(*args: str) -> dict:
 
 def bench_size(n: int, seed: int, workers: str, baseline_limit: int, keep: Path | None, out: Path) -> dict:
     """Generate (or reuse) the corpus for n, run the pipeline and the baseline, return the figures."""
+    from rerun import QUEUES, change_forms, database_sizes, linked_inputs
     from synth import corpus
 
     county = corpus(n, seed, out)
+    templates = str(county.templates)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        outputs = keep / f"n{n}" if keep else Path(tmp)
-        fast = _child("fast", str(county.inputs), str(county.templates), str(outputs), workers)
+        outputs = keep / f"n{n}" if keep else Path(tmp) / "outputs"
+        inputs, data = linked_inputs(county.inputs, Path(tmp) / "inputs"), Path(tmp) / "数据"
+        nodb = _child("fast", str(inputs), templates, str(outputs), workers)
+        fast = _child("fast", str(inputs), templates, str(outputs), workers, str(data))  # cold: empty 数据/
+        change_forms(county, inputs)
+        rerun = _child("fast", str(inputs), templates, str(outputs), workers, str(data))
+        sizes = database_sizes(data)
     slow = _child("baseline", str(county.inputs), str(baseline_limit))
     if slow["files"] < n:
         slow["extrapolated_wall"] = slow["wall"] * n / max(slow["files"], 1)
-    return {"n": n, "fast": fast, "baseline": slow, "per_form": per_form(county.inputs, county.templates)}
+    busy = [_child("busy", str(county.inputs), str(q), workers) for q in QUEUES]
+    return {
+        "n": n,
+        "fast": fast,
+        "nodb": nodb,
+        "rerun": rerun,
+        "sizes": sizes,
+        "busy": busy,
+        "baseline": slow,
+        "per_form": per_form(county.inputs, county.templates),
+    }
 
 
 def table(results: list[dict]) -> str:
@@ -287,7 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
-        figures = fast_run(*rest) if kind == "fast" else baseline_run(rest[0], int(rest[1]))
+        if kind == "busy":
+            from rerun import busy_run
+
+            figures = busy_run(*rest)
+        else:
+            figures = fast_run(*rest) if kind == "fast" else baseline_run(rest[0], int(rest[1]))
         print(json.dumps(figures))
         return 0
     results = [
@@ -296,7 +325,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     start = cold_start()
     print(f"机器：{os.cpu_count()} 核；Python {sys.version.split()[0]}；读取进程：{args.workers}\n")
+    from rerun import busy_table, cost_table, rerun_table
+
     print(table(results), "", form_table(results), "", notes(results, start), sep="\n")
+    print(
+        "", "重新运行（同一批报表，改动 10 份后再运行一次；两次都新开进程）：", rerun_table(results), sep="\n"
+    )
+    print("", "数据文件的开销（每次运行；大小为这三次运行之后）：", cost_table(results), sep="\n")
+    print("", "读取进程是否一直有活干（只用 calamine 读两张表）：", busy_table(results), sep="\n")
     if args.json:
         args.json.write_text(
             json.dumps({"results": results, "cold_start": start}, ensure_ascii=False, indent=2)

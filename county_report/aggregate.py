@@ -29,9 +29,9 @@ REPORTED, MISSING, TO_CORRECT = "已报", "未报", "有误待更正"
 UNFILLED = "（未填写）"  # a ledger row whose category or status was left blank
 INT64_SAFE = 2**62  # beyond this a column's sum might wrap in int64: add Python integers instead
 
-GROUP, UNIT, TYPE, FILE = "_group", "_unit", "_type", "_file"
-ROWS, CATEGORIES = "行数", "类别数"
-NAME = "_name"  # a group inside a unit, from its upward submission  # a further ledger's figures per group, beside its per-status counts
+GROUP, UNIT, TYPE, FILE, SHA = "_group", "_unit", "_type", "_file", "_sha256"
+ROWS, CATEGORIES = "行数", "类别数"  # a further ledger's figures per group, beside its per-status counts
+NAME = "_name"  # a group inside a unit, from its upward submission
 EXPECTED, REPORTED_COUNT, STATUS, ROW, OVERDUE = "_expected", "_reported", "_status", "_row", "_overdue"
 PROGRESS_COLUMNS = (GROUP, UNIT, TYPE, REPORTED_COUNT, STATUS, FILE)
 
@@ -108,6 +108,7 @@ def unit_table(submissions: Sequence[Submission], campaign: Campaign) -> pd.Data
         UNIT: [s.unit for s in submissions],
         TYPE: [s.unit_type for s in submissions],
         FILE: [s.file for s in submissions],
+        SHA: [s.sha256 for s in submissions],
     }
     for f in declared:
         data[f.key] = [_header_value(s.header.get(f.key), f) for s in submissions]

@@ -13,6 +13,7 @@ import traceback
 from datetime import date, datetime
 from pathlib import Path
 
+from .cnformat import cn_date
 from .errors import ConfigError, OutputsBusy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +26,8 @@ COMMANDS = {
     "forms": "生成下发用的空白标准表和各单位预填表",
     "check": "只校验，不生成任何文件",
     "template": "按活动定义生成工作总结模板，写入输出文件夹（不改动 templates/）",
+    "history": "列出数据文件中已记录的各期：统计截止日期、运行时间和合计数",
+    "audit": "核对某一期（--as-of，默认最近一期）汇总所依据的文件是否被改动、删除或新增",
 }
 
 
@@ -89,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="表单定义、名册、模板所在文件夹",
     )
     p.add_argument(
+        "--data",
+        type=Path,
+        metavar="文件夹",
+        help="数据文件夹：历次汇总的记录和备份（默认：templates 文件夹旁的 数据/）",
+    )
+    p.add_argument(
         "--as-of",
         type=_date,
         metavar="日期",
@@ -118,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             return _forms(args)
         if args.command == "template":
             return _template(args)
+        if args.command in ("history", "audit"):
+            return _records(args)
         return _run(args)
     except OutputsBusy as exc:  # not a configuration error: another run is writing the outputs
         print(exc, file=sys.stderr)
@@ -155,6 +166,7 @@ def _run(args: argparse.Namespace) -> int:
         strict=args.strict,
         check_only=check_only,
         workers=args.workers,
+        data=data_folder(args),
     )
     if not args.inputs.is_dir():
         raise ConfigError(f"找不到村级报表文件夹：{args.inputs}")
@@ -173,6 +185,51 @@ def _run(args: argparse.Namespace) -> int:
 def run_summary(result) -> dict:
     """The run as data: the summary the console and the button show, and every finding."""
     return {**result.summary.as_json(), "findings": [f.as_dict() for f in result.findings]}
+
+
+def data_folder(args: argparse.Namespace) -> Path:
+    """--data, else 数据/ beside the templates folder (the project's own, by default)."""
+    from .settings import DATA_FOLDER
+
+    return args.data if args.data is not None else Path(args.templates).resolve().parent / DATA_FOLDER
+
+
+def _records(args: argparse.Namespace) -> int:
+    """`history` lists the periods on record; `audit` re-hashes the files behind one (exit 1 if any changed)."""
+    from .console import audit_lines, history_lines
+    from .history import database_path, open_history
+    from .templates import load_templates
+
+    loaded = load_templates(args.templates)
+    where = database_path(data_folder(args), loaded.settings.county)
+    if not where.exists():
+        print(f"还没有数据文件 {where}：完整运行一次（python run_report.py）后即有记录。", file=sys.stderr)
+        return EXIT_USAGE
+    history = open_history(where.parent, loaded.settings.county)
+    try:
+        for notice in history.notices:
+            print(notice, file=sys.stderr)
+        campaign = loaded.campaign
+        if args.command == "history":
+            periods = history.periods(campaign.name)
+            print("\n".join(history_lines(history.runs(campaign.name), periods, campaign, where)))
+            return EXIT_OK
+        from .audit import audit
+
+        if not args.inputs.is_dir():
+            raise ConfigError(f"找不到村级报表文件夹：{args.inputs}")
+        checked = audit(history, campaign.name, args.inputs, args.as_of)
+    finally:
+        history.close()
+    if checked is None:
+        which = f"统计截止日期为{cn_date(args.as_of)}的" if args.as_of else ""
+        print(
+            f"数据文件中没有{which}“{campaign.name}”的汇总记录，可用 python run_report.py history 查看已记录的各期。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print("\n".join(audit_lines(checked)))
+    return EXIT_OK if checked.intact else EXIT_DATA
 
 
 def _forms(args: argparse.Namespace) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from .cnformat import cn_date, display_width
+from .cnformat import cn_date, display_width, styled
 from .findings import Finding
 from .model import RunResult
 from .summary import listed
@@ -44,7 +45,7 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
     summary = result.summary
     lines = [
         f"读取文件 {summary['files_read']} 个：采用 {summary['accepted']} 个，拒收 {summary['rejected']} 个，"
-        f"被取代 {summary['superseded']} 个；跳过 {summary['skipped']} 个。",
+        f"被取代 {summary['superseded']} 个；跳过 {summary['skipped']} 个。" + _reused(summary["reused"]),
         f"错误 {summary['errors']} 条，警告 {summary['warnings']} 条。",
         f"已报{summary.unit_name}{summary['reported']} 个 / 应报 {summary['expected']} 个，"
         f"未报 {len(summary['missing'])} 个" + _to_correct(summary["to_correct"]) + "。",
@@ -63,9 +64,17 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         lines.append(f"报送情况说明（内部）：{summary['status_note']}")
     if summary["upward"]:
         lines.append(f"上报表（报上级）：{summary['upward']}")
+    if summary["recorded"]:
+        lines.append(
+            f"运行编号：{summary['run_id']}（已记入数据文件；各期记录：python run_report.py history）"
+        )
     if check_only:
         lines.append("（仅校验，未生成汇总表和报告。）")
     return lines
+
+
+def _reused(count: int) -> str:
+    return f"（其中 {count} 个与上次相同，沿用了上次的读取结果。）" if count else ""
 
 
 def _to_correct(places: list[str]) -> str:
@@ -88,3 +97,61 @@ class ProgressBar:
         if done == total:
             self.stream.write("\n")
         self.stream.flush()
+
+
+def history_lines(runs, periods, campaign, where) -> list[str]:
+    """`history`: every period on record, its latest run (when, which) and the body's key figures."""
+    from .definition import Rate, key_metrics
+
+    if not periods:
+        return [
+            f"数据文件 {where} 中还没有“{campaign.name}”的记录；完整运行一次（python run_report.py）即会记入。"
+        ]
+    items = key_metrics(campaign)
+    head = ["统计截止日期", "运行时间", "运行编号", f"已报/应报{campaign.scope.unit.short}数"]
+    head += [item.label for item in items] + ["运行次数"]
+    count = Counter(r.period for r in runs)
+    table = [head]
+    for p in periods:
+        cells = [cn_date(p.period), p.finished.replace("T", " ")[:16], p.run_id, f"{p.reported}/{p.expected}"]
+        for item in items:
+            unit = "" if isinstance(item, Rate) else item.unit
+            cells.append(styled(p.body.get(item.key), item.style, unit))
+        table.append([*cells, str(count[p.period])])
+    widths = [max(display_width(row[c]) for row in table) for c in range(len(head))]
+    lines = [f"“{campaign.name}”已记录的各期（数据文件：{where}）："]
+    lines += ["  ".join(fit(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    lines.append("同一统计截止日期运行多次时，以最后一次为准，前几次的记录保留备查。")
+    return lines
+
+
+def audit_lines(audit) -> list[str]:
+    """`audit`: the files behind a published period, each matched, changed, gone or new."""
+    from .provenance import short
+
+    run = audit.run
+    total = len(audit.matched) + len(audit.changed) + len(audit.vanished)
+    lines = [
+        f"核对统计截止日期为{cn_date(run.period)}的汇总（运行编号 {run.run_id}，"
+        f"{run.finished.replace('T', ' ')[:16]} 生成）所依据的 {total} 个文件：",
+        f"  一致 {len(audit.matched)} 个。",
+    ]
+    if audit.changed:
+        lines.append(f"  已改动 {len(audit.changed)} 个：")
+        lines += [
+            f"    {n}（当时指纹 {short(a)}，现在 {short(b) or '无法读取'}）" for n, a, b in audit.changed
+        ]
+    if audit.vanished:
+        lines.append(f"  已不在文件夹中 {len(audit.vanished)} 个：")
+        lines += [f"    {n}" for n in audit.vanished]
+    if audit.added:
+        lines.append(f"  汇总时没有、现在新增的 {len(audit.added)} 个：")
+        lines += [f"    {n}" for n in audit.added]
+    if audit.intact:
+        lines.append("全部一致：这一期上报的数字可由现有文件重现。")
+    else:
+        lines.append(
+            "有文件与汇总时不同：这一期上报的数字不能由现有文件重现。"
+            f"如需按现有文件重新汇总，请运行 python run_report.py --as-of {run.period.isoformat()}。"
+        )
+    return lines

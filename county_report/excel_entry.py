@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .findings import Finding, Severity
 from .model import RunOptions, RunResult
 from .pipeline import run as run_pipeline
+from .settings import DATA_FOLDER
 from .values import is_blank, parse_date
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +140,7 @@ def read_settings_area(sheet: SheetLike, root: Path = PROJECT_ROOT) -> RunOption
         outputs=_folder(sheet.range(OUTPUTS_CELL).value, root, "outputs"),
         templates=root / "templates",
         as_of=as_of,
+        data=root / DATA_FOLDER,  # as the command line: the project's 数据/
     )
 
 

@@ -1,30 +1,49 @@
 """From a folder of returned files to every file read, with every finding.
 
 Lock files and hidden files are skipped and listed; every other file is screened, read and
-validated (`read_one`) in a worker process. Which of them count is selection's business.
+validated (`read_file`) in a worker process, unless the read cache holds a read of the same bytes
+by the same definition and program (then only its roster checks run again, here). Which of the
+files count is selection's business.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import listing
 from .definition import Campaign
 from .findings import Finding, finding
 from .model import Submission
+from .provenance import bytes_digest, file_digest, stat_of
 from .roster import Roster
 from .templates import Templates, load_templates
 from .workers import Job, Outcome, run_jobs
+
+if TYPE_CHECKING:  # the cache module is imported when a run has a data folder
+    from .readcache import Fresh, Kept, ReadCache
 
 # Every run reads in worker processes, however small: a file that crashes the native reader must
 # cost that file only. The price is the workers' start-up, about 0.3 s (147 demo files: 0.98 s
 # in-process, 1.0–1.1 s with two workers).
 IN_PROCESS_UP_TO = 0
+# A worker costs ~0.3 s to start, the time to read ~75 forms: a re-run with a few changed files
+# starts one, not one per core.
+FILES_PER_WORKER = 75
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of the inputs folder as this run found it, for the record and the audit."""
+
+    name: str
+    size: int
+    mtime: float
+    sha256: str  # "" when it could not be read
 
 
 @dataclass(frozen=True)
@@ -34,10 +53,37 @@ class Intake:
     submissions: tuple[Submission, ...]  # every file that was read, accepted or not
     skipped: tuple[Finding, ...]
     unread: tuple[Finding, ...]  # rejected before or while reading (corrupt, bomb, crash…)
+    files: tuple[InputFile, ...] = ()  # every file found, skipped ones included, in name order
+    fresh: tuple[Fresh, ...] = ()  # reads made (or validated again) by this run, for the cache
+    reused: int = 0  # files whose earlier read was reused
 
     @property
     def files_read(self) -> int:
         return len(self.submissions) + len(self.unread)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One file's read in a worker: the result, the SHA-256 of the bytes read, and (when the run
+    keeps reads) the located cells and the result packed for the cache."""
+
+    value: Any  # Submission | Finding; None when sent packed
+    sha256: str
+    size: int
+    question: tuple[Any, Any] | None = None  # what the form asked the roster (validate.roster_question)
+    raw: bytes = b""
+    packed: bytes = b""
+
+    def result(self, path: Path | None = None) -> Submission | Finding:
+        """The Submission or Finding; one that came packed gets its file's `path` back."""
+        if self.value is not None:
+            return self.value
+        from .readcache import unpack
+
+        value = unpack(self.packed)
+        if isinstance(value, Submission):
+            object.__setattr__(value, "path", path)  # just unpacked: no one else holds it
+        return value
 
 
 def discover(inputs: Path) -> list[tuple[str, Path]]:
@@ -46,39 +92,87 @@ def discover(inputs: Path) -> list[tuple[str, Path]]:
     return list(listing.discover(inputs).files)
 
 
+def triage(
+    inputs: Path, exclude: Collection[Path | tuple[Path, str]] = ()
+) -> tuple[tuple[Finding, ...], list[tuple[str, Path, str]]]:
+    """The paths not read (listing.py's findings), and every file under `inputs` with why it is
+    skipped unread (lock, hidden, system file), or "" to read it."""
+    from .guard import classify
+
+    listed = listing.discover(inputs, exclude=exclude)
+    out = []
+    for name, path in listed.files:
+        hidden_folder = any(part.startswith(".") for part in Path(name).parts[:-1])
+        out.append((name, path, "隐藏文件夹中的文件" if hidden_folder else classify(path) or ""))
+    return tuple(listed.findings), out
+
+
 def read_one(path: Path, display_name: str, campaign: Campaign, roster: Roster) -> Submission | Finding:
     """Screen, read and validate one file: a rejection finding, or the Submission with its findings."""
+    return read_file(path, display_name, campaign, roster).result(path)
+
+
+def read_file(path: Path, display_name: str, campaign: Campaign, roster: Roster, keep: bool = False) -> Read:
+    """read_one, with the SHA-256 of the bytes screened; `keep`: packed for the read cache too."""
     from .guard import screen
     from .reader import read_form, sheets_read
-    from .validate import validate_form
+    from .validate import roster_question, validate_form
 
     rejection, data = screen(path, display_name, sheets_read(campaign))
+    size, sha = (len(data), bytes_digest(data)) if data else _digest(path)  # the bytes screened
     if rejection is not None:
-        return rejection
-    submission = validate_form(read_form(path, campaign, display_name, data), campaign, roster)
-    digest = hashlib.sha256(data if data else Path(path).read_bytes()).hexdigest()  # the bytes screened
-    return replace(submission, sha256=digest)
+        return _read(rejection, sha, size, keep)
+    raw = read_form(path, campaign, display_name, data)  # the bytes screened
+    submission = replace(validate_form(raw, campaign, roster), sha256=sha)
+    if not keep:
+        return Read(submission, sha, size)
+    from .readcache import pack_raw
+
+    return _read(submission, sha, size, keep, roster_question(raw, campaign), pack_raw(raw))
+
+
+def _read(value, sha: str, size: int, keep: bool, question=None, raw: bytes = b"") -> Read:
+    if not keep:
+        return Read(value, sha, size)
+    from .readcache import pack
+
+    if isinstance(value, Submission):  # kept without its path: on reuse it is the file's path then
+        value = replace(value, path=None)
+    return Read(None, sha, size, question, raw, pack(value))  # sent once, packed: the parent keeps the bytes
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    try:
+        return file_digest(path)
+    except OSError:
+        return 0, ""
 
 
 class ReadTask:
-    """The per-file work of a worker: `read_one` with the templates loaded once. Picklable for spawn."""
+    """The per-file work of a worker: `read_file` with the templates loaded once. Picklable for spawn."""
 
-    def __init__(self, templates: Path):
+    def __init__(self, templates: Path, keep: bool = False):
         self.templates = Path(templates)
+        self.keep = keep
 
-    def __call__(self, job: Job) -> Submission | Finding:
+    def __call__(self, job: Job) -> Read:
         loaded = _templates(self.templates)
-        return read_one(job.path, job.display_name, loaded.campaign, loaded.roster)
+        return read_file(job.path, job.display_name, loaded.campaign, loaded.roster, self.keep)
 
 
-_loaded: dict[Path, Templates] = {}
+_loaded: dict[tuple, Templates] = {}
 
 
 def _templates(templates: Path) -> Templates:
-    """Settings, definition and roster, loaded once per worker process."""
-    if templates not in _loaded:
-        _loaded[templates] = load_templates(templates)
-    return _loaded[templates]
+    """Settings, definition and roster, loaded once per worker process (again if a file of them
+    changed: reading in this process, one run may follow another with an edited roster)."""
+    from .settings import FORM_FILE, ROSTER_FILE, SETTINGS_FILE
+
+    key = (templates, *(_stat(templates / name) for name in (SETTINGS_FILE, FORM_FILE, ROSTER_FILE)))
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load_templates(templates)
+    return _loaded[key]
 
 
 def take_in(
@@ -86,38 +180,162 @@ def take_in(
     templates: Path,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    cache: ReadCache | None = None,
+    loaded: Templates | None = None,
+    while_reading: Callable[[], None] | None = None,
     exclude: Collection[Path] = (),
 ) -> Intake:
-    """Triage every file in `inputs`, then read the candidates (in workers unless told 0).
+    """Triage every file in `inputs`, reuse what the cache holds, read the rest (in workers unless told 0).
 
-    `exclude`: folders never read as inputs (the outputs folder; templates are always left out).
+    `loaded`: the templates already loaded by the caller (for validating kept reads again);
+    `while_reading`: called once the files to read are known, if most are (then this process mostly
+    waits on the workers; a re-run of a few changed files keeps it busy unpacking the kept ones);
+    `exclude`: folders never read as inputs (the outputs and data folders; templates are always left out).
     """
-    from .guard import classify
-
-    listed = listing.discover(inputs, exclude=(*exclude, (templates, "本次使用的模板文件夹")))
-    skipped, jobs = list(listed.findings), []  # paths not read: links, pipes, unreadable folders
-    for name, path in listed.files:
-        hidden_folder = any(part.startswith(".") for part in Path(name).parts[:-1])
-        reason = "隐藏文件夹中的文件" if hidden_folder else classify(path)
+    listed, triaged = triage(inputs, exclude=(*exclude, (templates, "本次使用的模板文件夹")))
+    skipped: list[Finding] = list(listed)  # paths not read: links, pipes, unreadable folders
+    jobs: list[Job] = []
+    stats: dict[str, tuple[int, float]] = {}
+    for name, path, reason in triaged:
         if reason:
             skipped.append(finding("skipped-file", file=name, reason=reason))
         else:
             jobs.append(Job(len(jobs), path, name))
+        stats[name] = _stat(path)
+    # skipped files are recorded with their hash; a path listing.py refused (a link, a pipe, a
+    # folder it could not open) is recorded by name only: opening a pipe would wait forever
+    files = {
+        f.file: InputFile(f.file, *stats[f.file], _digest(inputs / f.file)[1])
+        if f.file in stats
+        else InputFile(f.file, 0, 0.0, "")
+        for f in skipped
+    }
+    reuse = _Reuse(cache, loaded or load_templates(templates)) if cache is not None else None
+    kept = reuse.match(jobs, stats, files) if reuse else {}
+    todo = [job for job in jobs if job.index not in kept]
     if workers is None:
-        workers = 0 if len(jobs) <= IN_PROCESS_UP_TO else min(os.cpu_count() or 1, 4)
+        workers = 0 if len(todo) <= IN_PROCESS_UP_TO else min(os.cpu_count() or 1, 4)
+        workers = min(workers, -(-len(todo) // FILES_PER_WORKER))
     total = len(jobs)
-    progress = (lambda done: on_progress(done, total)) if on_progress else None
-    outcomes = _without_gc(lambda: run_jobs(jobs, ReadTask(templates), workers, progress))
-    submissions, unread = [], []
+    progress = (lambda done: on_progress(len(kept) + done, total)) if on_progress else None
+    if on_progress and kept:
+        on_progress(len(kept), total)
+    if while_reading is not None and len(todo) >= len(kept):
+        while_reading()
+    task = ReadTask(templates, keep=reuse is not None)
+
+    def read() -> list[Outcome]:
+        return run_jobs(todo, task, workers, progress)
+
+    def restore() -> dict[int, Submission | Finding]:
+        return reuse.restore(kept, jobs) if reuse and kept else {}
+
+    if kept and todo:  # the workers start and read what changed while the kept reads are unpacked here
+        from concurrent.futures import ThreadPoolExecutor  # here: a reading worker never needs it (20 ms)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="读取") as reading:
+            later = reading.submit(_without_gc, read)
+            results, outcomes = _without_gc(restore), later.result()
+    else:
+        results, outcomes = _without_gc(restore), _without_gc(read)
+    fresh = list(reuse.fresh) if reuse else []
     for outcome in outcomes:
-        if isinstance(outcome.value, Submission):
-            submissions.append(outcome.value)
-        else:
-            unread.append(_unread(outcome))
-    return Intake(tuple(submissions), tuple(skipped), tuple(unread))
+        results[outcome.job.index] = _taken(outcome, stats, files, reuse, fresh)
+    submissions = [v for _, v in sorted(results.items()) if isinstance(v, Submission)]
+    unread = [v for _, v in sorted(results.items()) if not isinstance(v, Submission)]
+    ordered = tuple(files[name] for name in sorted(files))
+    return Intake(tuple(submissions), tuple(skipped), tuple(unread), ordered, tuple(fresh), len(kept))
 
 
-def _without_gc(work: Callable[[], list[Outcome]]) -> list[Outcome]:
+def _taken(outcome: Outcome, stats, files: dict[str, InputFile], reuse, fresh: list) -> Submission | Finding:
+    """A worker's outcome as the run keeps it: the result, the file as read, and the read to cache."""
+    job, read, name = outcome.job, outcome.value, outcome.job.display_name
+    if not isinstance(read, Read):  # the worker died, hung or raised on this file
+        size, sha = _digest(job.path)
+        files[name] = InputFile(name, size, stats[name][1], sha)
+        return _unread(outcome)
+    files[name] = InputFile(name, read.size, stats[name][1], read.sha256)
+    if reuse and read.packed:
+        fresh.append(reuse.fresh_read(name, read))
+    return read.result(job.path)
+
+
+def _stat(path: Path) -> tuple[int, float]:
+    try:
+        return stat_of(path)
+    except OSError:
+        return 0, 0.0
+
+
+class _Reuse:
+    """The cache's side of a run: which jobs an earlier read answers, and what to keep of this run's."""
+
+    def __init__(self, cache: ReadCache, loaded: Templates):
+        self.cache, self.campaign, self.roster = cache, loaded.campaign, loaded.roster
+        self.fresh: list[Fresh] = []
+
+    def match(
+        self, jobs: Sequence[Job], stats: dict[str, tuple[int, float]], files: dict[str, InputFile]
+    ) -> dict[int, tuple[Kept, float]]:
+        """The jobs the cache answers: each file hashed here, its kept read taken if the bytes match."""
+        known = self.cache.known()
+        found: dict[int, tuple[Kept, float]] = {}
+        for job in jobs:
+            kept = known.get(job.display_name)
+            if kept is None:
+                continue  # never read: the worker hashes the bytes it screens
+            size, sha = _digest(job.path)
+            if sha != kept.sha256 or not sha:
+                continue
+            mtime = stats[job.display_name][1]
+            files[job.display_name] = InputFile(job.display_name, size, mtime, sha)
+            found[job.index] = (kept, mtime)
+        return found
+
+    def restore(
+        self, matched: dict[int, tuple[Kept, float]], jobs: Sequence[Job]
+    ) -> dict[int, Submission | Finding]:
+        """The kept results, each Submission's roster checks run afresh."""
+        from .readcache import unpack
+
+        found: dict[int, Submission | Finding] = {}
+        for index, (kept, mtime) in matched.items():
+            value = unpack(kept.value)
+            if isinstance(value, Submission):
+                value = self._checked(jobs[index], kept, value, mtime)
+            found[index] = value
+        return found
+
+    def _checked(self, job: Job, kept, value: Submission, mtime: float) -> Submission:
+        """The kept Submission if the roster answers its question as before, else validated again
+        from its kept cells (an alias added, a unit moved or retyped)."""
+        from .readcache import Fresh, pack, unpack_raw
+        from .validate import roster_answer, validate_form
+
+        answer = roster_answer(kept.question, self.roster)
+        if answer == kept.answer:
+            # just unpacked, so no one else holds it: set in place (dataclasses.replace costs 30 µs a form)
+            object.__setattr__(value, "path", job.path)
+            object.__setattr__(value, "mtime", mtime)
+            return value
+        blob = self.cache.raw(job.display_name)
+        raw = unpack_raw(blob, job.path, mtime)
+        again = replace(validate_form(raw, self.campaign, self.roster), sha256=kept.sha256)
+        kept_again = pack(replace(again, path=None))  # kept without its path, as the workers keep theirs
+        self.fresh.append(Fresh(job.display_name, kept.sha256, kept.question, answer, blob, kept_again))
+        return again
+
+    def fresh_read(self, name: str, read: Read) -> Fresh:
+        from .readcache import Fresh, pack
+        from .validate import roster_answer
+
+        packed = read.packed or pack(read.value)
+        return Fresh(
+            name, read.sha256, read.question, roster_answer(read.question, self.roster), read.raw, packed
+        )
+
+
+def _without_gc(work: Callable[[], Any]) -> Any:
     """Run `work` with the cycle collector paused: the results arrive as millions of small
     objects that all stay alive, and each full collection would walk every one of them again
     (30,000 forms: 3.4 s of unpickling instead of 2.6 s). Nothing in the loop makes cycles."""
@@ -128,6 +346,17 @@ def _without_gc(work: Callable[[], list[Outcome]]) -> list[Outcome]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+# What python-calamine says when it does not understand how a sound file is written (as opposed
+# to data that contradicts itself, such as a missing shared string: that file is damaged).
+_FORMAT_NOT_UNDERSTOOD = (
+    "Cannot detect file format",
+    "Expecting ",
+    "Unsupported",
+    "unsupported",
+    "Unrecognized",
+)
 
 
 # What python-calamine says when it does not understand how a sound file is written (as opposed

@@ -67,6 +67,7 @@ class RunOptions:
     check_only: bool = False
     progress: bool = False
     workers: int | None = None  # None: choose from the number of files and cores
+    data: Path | None = None  # the database folder (数据/); None: no history, no reuse of earlier reads
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ class RunResult:
     timings: Mapping[str, float] = field(default_factory=dict)  # stage → seconds, for the benchmark
     units_to_correct: tuple[Place, ...] = ()  # their latest file arrived but was rejected
     summary: RunSummary | None = None  # built once at the end of the run; every renderer reads it
+    run_id: str = ""  # in the report's properties and the database: 20261122-103015-a1b2c3
+    recorded: bool = False  # the run's figures were recorded in the database
+    reused: int = 0  # files not read again: the read cache held a read of the same bytes
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -14,10 +14,12 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from .errors import ConfigError
 from .findings import Finding
 from .intake import Intake, take_in
 from .model import RunOptions, RunResult
 from .outputlock import OutputLock
+from .provenance import new_run_id
 from .publish import OutputSet
 from .safename import safe_output_name
 from .selection import Selection, period_findings, select
@@ -64,25 +66,55 @@ def run(
 def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResult:
     started, watch = datetime.now(), _Stopwatch()
     templates = load_templates(options.templates)
+    book, cache = _open_book(options, templates)  # with a data folder: the database, the read cache
     watch.lap("templates")
-    warming = None if options.check_only else _import_in_background(_OUTPUT_MODULES)
-    intake = take_in(
-        options.inputs, options.templates, options.workers, on_progress, exclude=(options.outputs,)
-    )
-    if warming is not None:
-        warming.join()
-    watch.lap("read")
-    chosen = select(intake.submissions, templates.roster, options.as_of, templates.settings.as_of)
-    result = _result(started, intake, chosen, templates)
-    unit = templates.campaign.scope.unit
-    has_errors = any(f.is_error for f in result.findings)
-    if not intake.files_read:
-        what = "报表文件（只有跳过的临时或隐藏文件）" if intake.skipped else "任何报表文件"
-        notice = EMPTY_NOTICE.format(folder=options.inputs, what=what, unit=unit.name)
-        result, has_errors = replace(result, notices=(notice,)), True
-    elif not options.check_only:
-        day = report_date or date.today()
-        result, has_errors = _written(result, has_errors, chosen, templates, options, day, watch)
+    try:
+        warming: list[threading.Thread] = []  # the output modules, imported while workers read many files
+        warm = None if options.check_only else lambda: warming.append(_import_in_background(_OUTPUT_MODULES))
+        exclude = (options.outputs, *(() if options.data is None else (options.data,)))
+        intake = take_in(
+            options.inputs,
+            options.templates,
+            options.workers,
+            on_progress,
+            cache,
+            templates,
+            warm,
+            exclude=exclude,
+        )
+        watch.lap("read")
+        if warm is not None and not warming:  # few files were read: nothing to overlap the imports with
+            warm()
+        for thread in warming:
+            thread.join()
+        watch.lap("imports")
+        chosen = select(intake.submissions, templates.roster, options.as_of, templates.settings.as_of)
+        result = replace(
+            _result(started, intake, chosen, templates), run_id=new_run_id(started), reused=intake.reused
+        )
+        unit = templates.campaign.scope.unit
+        has_errors = any(f.is_error for f in result.findings)
+        if not intake.files_read:
+            what = "报表文件（只有跳过的临时或隐藏文件）" if intake.skipped else "任何报表文件"
+            notice = EMPTY_NOTICE.format(folder=options.inputs, what=what, unit=unit.name)
+            result, has_errors = replace(result, notices=(notice,)), True
+        elif not options.check_only:
+            day = report_date or date.today()
+            result, has_errors, figures = _written(
+                result, has_errors, chosen, templates, options, day, watch, intake, book
+            )
+            if (
+                book is not None and figures is not None
+            ):  # after the outputs: a record never names outputs not written
+                result = book.record(result, intake, chosen, figures)
+                watch.lap("record")
+        if book is not None:
+            result = replace(result, notices=(*book.notices, *result.notices))
+    finally:
+        if book is not None:
+            book.close()
+        elif cache is not None:
+            cache.close()
     notices = (*templates.settings.notices, *result.notices)  # settings.toml still in use, or no longer read
     result = replace(result, exit_code=1 if has_errors else 0, timings=watch.timings, notices=notices)
     return replace(result, summary=summarize(result, unit.name, unit.short))
@@ -96,16 +128,42 @@ def _written(
     options: RunOptions,
     day: date,
     watch: _Stopwatch,
-) -> tuple[RunResult, bool]:
-    """What a full run writes: both outputs; only 校验结果 and 上报进度 when no form counts; nothing
-    under --strict with errors."""
+    intake: Intake,
+    book,
+) -> tuple[RunResult, bool, dict | None]:
+    """What a full run writes: every output; only 校验结果 and 上报进度 when no form counts; nothing
+    under --strict with errors. With the result, the period's figures to record (None: nothing to)."""
     if options.strict and has_errors:
-        return replace(result, notices=(STRICT_NOTICE,)), True
+        return replace(result, notices=(STRICT_NOTICE,)), True, None
     if not chosen.counted:
         written = _write_findings_only(result, chosen, templates, options, day)
         unit = templates.campaign.scope.unit.name
-        return replace(written, notices=(NOTHING_NOTICE.format(unit=unit), *written.notices)), True
-    return _write_outputs(result, chosen, templates, options, day, watch), has_errors
+        return replace(written, notices=(NOTHING_NOTICE.format(unit=unit), *written.notices)), True, None
+    written, figures = _write_outputs(result, chosen, templates, options, day, watch, intake, book)
+    return written, has_errors, figures
+
+
+def _open_book(options: RunOptions, templates: Templates):
+    """(database, read cache) with a data folder; `check` writes nothing there and only reuses
+    earlier reads if a cache exists."""
+    if options.data is None:
+        return None, None
+    data, outputs = Path(options.data).resolve(), Path(options.outputs).resolve()
+    if data == outputs or outputs in data.parents:
+        raise ConfigError(
+            f"数据文件夹 {options.data} 在输出文件夹之内：输出文件夹随时可能被清空，历次记录会随之丢失。"
+            "请用 --data 另指定一个文件夹（默认为 templates 旁的 数据/）。"
+        )
+    from .recording import RunBook, reading_digest
+
+    if options.check_only:
+        from .history import cache_path, database_path
+        from .readcache import ReadCache
+
+        path = cache_path(database_path(options.data, templates.settings.county))
+        return None, (ReadCache(path, reading_digest(templates.campaign)) if path.exists() else None)
+    book = RunBook.open(options.data, templates)
+    return book, book.cache
 
 
 def _result(started: datetime, intake: Intake, chosen: Selection, templates: Templates) -> RunResult:
@@ -164,10 +222,22 @@ def _all_findings(intake: Intake, dropped: set[str], extra: list[Finding]) -> tu
 
 
 def _write_outputs(
-    result: RunResult, chosen: Selection, templates: Templates, options: RunOptions, report_date: date, watch
-) -> RunResult:
-    """Aggregate, then write the workbook, the report and the 报送情况说明; each lands atomically."""
+    result: RunResult,
+    chosen: Selection,
+    templates: Templates,
+    options: RunOptions,
+    report_date: date,
+    watch,
+    intake: Intake,
+    book=None,
+):
+    """Aggregate, then write the workbook, the report, the 报送情况说明 and the upward submission;
+    all are published together.
+
+    Returns the result and the period's figures as recorded; with a database (`book`), the report
+    compares the period with the one before and the workbook shows every period on record."""
     from .aggregate import aggregate
+    from .periods import compare, snapshot, timeline
     from .report import render_report
     from .report_facts import build_context
     from .report_template import generated_template
@@ -189,10 +259,19 @@ def _write_outputs(
     report_name, status_name, _, upward_file = names
     with OutputSet(outputs, names) as staged, Sidecar(render_report) as sidecar:
         agg = aggregate(chosen.counted, templates.roster, campaign, as_of, chosen.to_correct)
-        context = build_context(agg, settings, report_date)
+        figures = snapshot(agg, result.run_id)
+        before = book.previous(agg.as_of) if book else None
+        comparison = compare(campaign, figures, before) if before else None
+        context = build_context(agg, settings, report_date, comparison)
         watch.lap("aggregate")
-        report = sidecar.run(context, template, staged.path(report_name), generated, system_fonts)
-        workbook_path = write_workbook(agg, result.findings, staged.path(WORKBOOK_NAME))
+        report = sidecar.run(
+            context, template, staged.path(report_name), generated, system_fonts, result.run_id
+        )
+        fingerprints = {f.name: f.sha256 for f in intake.files}
+        periods = timeline(book.periods(), figures) if book else None
+        workbook_path = write_workbook(
+            agg, result.findings, staged.path(WORKBOOK_NAME), fingerprints, periods
+        )
         watch.lap("workbook")
         rejected_files = {s.place: s.file for s in chosen.latest if s.place and not s.accepted}
         status_path = write_status_note(
@@ -215,7 +294,7 @@ def _write_outputs(
         upward_path=published.paths.get(upward_file),
         placeholders=placeholders,
         notices=tuple(notices),
-    )
+    ), figures
 
 
 def _write_findings_only(

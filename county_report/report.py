@@ -44,6 +44,7 @@ def render_report(
     out_path: Path,
     generated: bytes = b"",
     system_fonts: bool = False,
+    run_id: str = "",
 ) -> tuple[Path, int]:
     """Render the template with `context`, write the .docx atomically; return the path written and
     how many 【请补充】 placeholders it still holds.
@@ -52,6 +53,9 @@ def render_report(
     Every failure of the template is a ConfigError in Chinese naming the template. The run calls
     this in a child process under a wall-clock limit (sidecar.py); its failure messages are
     `render_failure` below.
+    A target open in Word gets a fresh name (…(1).docx), as atomic_write does for every output.
+    `run_id`: written into the document's properties (标识符), tracing every figure to the run's
+    record in the database and so to the files behind it.
     """
     template_path, out_path = Path(template_path), Path(out_path)
     if not template_path.is_file() and not generated:
@@ -94,6 +98,8 @@ def render_report(
     declare_fallbacks(document)
     if system_fonts:
         use_system_fonts(document)
+    if run_id:
+        document.core_properties.identifier = run_id
     return atomic_write(out_path, document.save), remaining
 
 

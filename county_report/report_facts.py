@@ -29,6 +29,7 @@ from .aggregate import (
     rank_column,
 )
 from .cnformat import PERCENT, Style, cn_date, integer, money, pct, styled
+from .definition import key_metrics
 
 ORDINALS = "一二三四五六七八九十"
 TOP_NAMED = 3  # groups named per ranking, categories per 存在问题 item
@@ -99,8 +100,10 @@ class Names:
         return f"{group}{unit}"
 
 
-def build_context(agg, settings, report_date: date) -> dict[str, Any]:
-    """Everything the template may use, by Chinese name; figures equal the workbook's 合计 row."""
+def build_context(agg, settings, report_date: date, comparison=None) -> dict[str, Any]:
+    """Everything the template may use, by Chinese name; figures equal the workbook's 合计 row.
+
+    `comparison` (periods.Comparison): this period against the previous one on record, if any."""
     campaign, scope, body = agg.campaign, agg.campaign.scope, agg.body
     names = Names(agg.progress)
     figures = {m.label: figure(m, body[m.key]) for m in campaign.figures}
@@ -144,6 +147,7 @@ def build_context(agg, settings, report_date: date) -> dict[str, Any]:
         "附件表头": attachment_table(agg)[0],
         "附件表": attachment_table(agg)[1],
     }
+    context |= period_facts(agg, comparison, names)
     context["范围"] = scope_phrase(context)
     context["存在问题"] = issues(context)
     context["无问题"] = not context["存在问题"]
@@ -429,3 +433,55 @@ def _exact(metric, value: Any) -> str:
     if metric.style.percent:
         return pct(value, metric.style.digits)
     return integer(value) if metric.type.scale == 1 and metric.kind.additive else money(value)
+
+
+def period_facts(agg, comparison, names: Names) -> dict[str, Any]:
+    """有上期, 上期截止日期, 较上期 (every figure's change, by name), 变化 (the key figures' changes, in
+    order) and 两期 (who reported in both periods, who in one only). Sizes are written without a
+    sign: the direction (增加, 减少, 持平) is a fact of its own, for the template to word."""
+    campaign = agg.campaign
+    if comparison is None:
+        both = {"可比数": 0, "仅本期": [], "仅本期数": 0, "仅上期": [], "仅上期数": 0, "全部可比": True}
+        return {"有上期": False, "上期截止日期": "", "较上期": {}, "变化": [], "两期": both}
+    items = {item.key: item for item in (*campaign.figures, *campaign.rates)}
+    changes = {key: change_fact(items[key], c) for key, c in comparison.changes.items()}
+    now = [names.unit(g, u) for g, u in comparison.only_now]
+    before = [names.unit(g, u) for g, u in comparison.only_before]
+    return {
+        "有上期": True,
+        "上期截止日期": cn_date(comparison.previous.period),
+        "较上期": {changes[key]["名称"]: fact for key, fact in changes.items()},
+        "变化": [changes[m.key] for m in key_metrics(campaign) if m.key in changes],
+        "两期": {
+            "可比数": len(comparison.comparable),
+            "仅本期": now,
+            "仅本期数": len(now),
+            "仅上期": before,
+            "仅上期数": len(before),
+            "全部可比": not now and not before,
+        },
+    }
+
+
+def change_fact(item, change) -> dict[str, Any]:
+    """One figure against the previous period, as the template words it."""
+    make = rate_figure if not hasattr(item, "kind") else figure
+    percent = change.percent
+    size = None if percent else Figure(item.label, abs(change.delta), getattr(item, "unit", ""), item.style)
+    points = None
+    if percent:
+        style = Style(wan=None, yi=None, plain_digits=item.style.digits, unit="个百分点")
+        points = Figure("百分点", abs(change.points), "", style)
+    ratio = None if change.ratio is None else Figure("幅度", abs(change.ratio), "", PERCENT)
+    return {
+        "名称": item.label,
+        "本期": make(item, change.current),
+        "上期": make(item, change.previous),
+        "新增": size,
+        "方向": change.direction,
+        "幅度": ratio,
+        "百分点": points,
+        "累计": change.cumulative,
+        "比率": percent,
+        "可比数": change.comparable,
+    }

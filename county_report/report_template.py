@@ -59,6 +59,27 @@ OVERDUE = (
     "{% for 组 in 项.分布[:3] %}{{ 组.名称 }}{{ 组.个数 }}个{% if not loop.last %}、{% endif %}{% endfor %}"
     "{% if 项.分布|length > 3 %}等{{ 项.分布|length }}个" + GROUPS + "{% endif %}，需加大督办力度。",
 )
+# 较上期: each key figure as it stands and how it moved since the previous period on record, worded
+# by its nature: a rate in percentage points, a to-date total by its 本期新增, a per-period figure
+# against the last period's. Sizes come without a sign; 增加/减少/持平 choose the words.
+CHANGE = (
+    "{% if 项.比率 %}{{ 项.名称 }}{{ 项.本期 }}，{% if 项.方向 == '持平' %}与上期持平"
+    "{% else %}较上期{% if 项.方向 == '增加' %}提高{% else %}降低{% endif %}{{ 项.百分点 }}{% endif %}"
+    "{% elif 项.累计 %}累计{{ 项.名称 }}{{ 项.本期 }}，{% if 项.方向 == '持平' %}本期无新增"
+    "{% elif 项.方向 == '增加' %}本期新增{{ 项.新增 }}{% if 项.幅度 %}，较上期增长{{ 项.幅度 }}{% endif %}"
+    "{% else %}较上期减少{{ 项.新增 }}{% endif %}"
+    "{% else %}本期{{ 项.名称 }}{{ 项.本期 }}，{% if 项.方向 == '持平' %}与上期持平"
+    "{% else %}较上期{{ 项.方向 }}{{ 项.新增 }}{% if 项.幅度 %}"
+    "（{% if 项.方向 == '增加' %}增长{% else %}下降{% endif %}{{ 项.幅度 }}）{% endif %}{% endif %}{% endif %}"
+)
+CHANGES = (
+    "{% if 有上期 and 变化 %}与上期（截至{{ 上期截止日期 }}）相比，"
+    "{% for 项 in 变化 %}" + CHANGE + "{% if not loop.last %}；{% else %}。{% endif %}{% endfor %}"
+    "{% if not 两期.全部可比 %}（新增数按两期都报送的{{ 两期.可比数 }}个{{ 单位层级 }}计算"
+    "{% if 两期.仅本期 %}；{{ 两期.仅本期[:3]|join('、') }}{% if 两期.仅本期数 > 3 %}等{{ 两期.仅本期数 }}个{{ 单位层级 }}{% endif %}上期未报送{% endif %}"
+    "{% if 两期.仅上期 %}；{{ 两期.仅上期[:3]|join('、') }}{% if 两期.仅上期数 > 3 %}等{{ 两期.仅上期数 }}个{{ 单位层级 }}{% endif %}本期未报送{% endif %}"
+    "。）{% endif %}{% endif %}"
+)
 OPEN = (
     "{% if 未解决.有 %}目前{{ 范围 }}尚有{{ 未解决.个数 }}个问题未解决"
     "{% if 未解决.状态 %}（台账中{% for 项 in 未解决.状态 %}{{ 项.状态 }}{{ 项.个数 }}个"
@@ -109,14 +130,15 @@ def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
         phrases = sections.setdefault(m.section, [])
         phrases.append(m.phrase.replace("{值}", figure_tag(m.label)))
         phrases += [f"{r.label}{figure_tag(r.label)}" for r in campaign.rates if r.numerator.key == m.key]
-    paragraphs = []
+    paragraphs = [("Normal", "{%p if 有上期 and 变化 %}"), ("Normal", CHANGES), ("Normal", "{%p endif %}")]
     for i, (name, phrases) in enumerate(sections.items()):
         lead = "{{ 范围 }}共" if i == 0 else ""
         paragraphs.append(("Normal", f"（{ORDINALS[i]}）{name}。", lead + "，".join(phrases) + "。"))
+    n = len(sections)
     for table in campaign.tables:
         heading = table.sheet.removesuffix("台账") or table.sheet
-        paragraphs.append(("Normal", f"（{ORDINALS[len(paragraphs)]}）{heading}。", table_sentence(table)))
-    n = len(paragraphs)
+        paragraphs.append(("Normal", f"（{ORDINALS[n]}）{heading}。", table_sentence(table)))
+        n += 1
     if campaign.ranking:
         breakdown = campaign.scope.breakdown.short
         paragraphs.append(("Normal", f"（{ORDINALS[n]}）{breakdown}比学赶超。", RANKING))

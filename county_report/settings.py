@@ -25,6 +25,7 @@ FORM_FILE = "form.toml"
 ROSTER_FILE = "名册.xlsx"
 REPORT_TEMPLATE_FILE = "工作总结模板.docx"
 FONT_CHOICES = ("公文字体", "系统字体")
+DATA_FOLDER = "数据"  # the database folder, beside templates/ (the project's own by default)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ def summarize(result: RunResult, unit_name: str, unit_short: str) -> RunSummary:
     facts = (
         Fact("period", "统计截止日期", result.as_of),
         Fact("files_read", "读取文件数", result.files_read),
+        Fact("reused", "未改动而沿用上次读取的文件数", result.reused),
         Fact("accepted", "采用", result.accepted),
         Fact("rejected", "拒收", result.rejected),
         Fact("skipped", "跳过", result.skipped),
@@ -76,6 +77,8 @@ def summarize(result: RunResult, unit_name: str, unit_short: str) -> RunSummary:
         Fact("status_note", "报送情况说明", result.status_path),
         Fact("upward", "上报表", result.upward_path),
         Fact("placeholders", "待补充处数", result.placeholders),
+        Fact("run_id", "运行编号", result.run_id if result.report_path else ""),
+        Fact("recorded", "已记入数据文件", result.recorded),
         Fact("notices", "提示", list(result.notices)),
         Fact("exit_code", "退出码", result.exit_code),
     )

@@ -135,6 +135,34 @@ def _blank_form(raw: RawForm, campaign: Campaign, roster: Roster, out: _Collecto
     return Submission(raw.file, raw.path, raw.mtime, header, {}, (), (), tuple(out.items), place=place)
 
 
+def roster_question(raw: RawForm, campaign: Campaign) -> tuple[Any, Any] | None:
+    """The names a form asks the roster about (typed group, typed unit), read as validate_form reads
+    them; None for a file that is not the standard form (its validation never asks)."""
+    if raw.findings:
+        return None
+    group = campaign.role(GROUP) if campaign.has_groups else None
+    header = _header(raw, campaign, _Collector(raw.file))
+    return (header.get(group.key) if group else "", header.get(campaign.role(UNIT).key))
+
+
+def roster_answer(question: tuple[Any, Any] | None, roster: Roster) -> tuple[str, ...]:
+    """All validate_form learns from the roster for this question: how the names resolve (or what is
+    closest) and the unit's type. A form validated under an equal answer validates the same."""
+    if question is None:
+        return ()
+    match = roster.resolve(*question)
+    place = (match.group, match.unit) if match.unit else None
+    unit_type = roster.type_of(place) if place else ""
+    return (
+        match.group,
+        match.unit,
+        match.group_suggestion,
+        match.unit_suggestion,
+        match.unit_elsewhere,
+        unit_type,
+    )
+
+
 def _header(raw: RawForm, campaign: Campaign, out: _Collector) -> dict[str, Any]:
     header: dict[str, Any] = {}
     for field in campaign.header_fields:

@@ -10,7 +10,7 @@ from the campaign definition.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import partial
@@ -30,6 +30,7 @@ from .aggregate import (
     REPORTED,
     REPORTED_COUNT,
     ROW,
+    SHA,
     STATUS,
     TO_CORRECT,
     TOTAL,
@@ -42,6 +43,9 @@ from .atomic import atomic_write
 from .cnformat import cn_date, display_width
 from .definition import lower_level
 from .findings import Finding, Severity
+from .period_sheets import HISTORY_SHEET, PERIOD_HEADER, TREND_SHEET, draw_trends, history_rows, trend_chart
+from .periods import EXPECTED_KEY, REPORTED_KEY, PeriodFigures
+from .provenance import short
 from .sheetxml import MAX_ROWS, MAX_TEXT, NO_RATE, Grid, clean_text, repack
 
 __all__ = ["MAX_TEXT", "NO_RATE", "clean_text", "write_sheets", "write_workbook"]
@@ -67,6 +71,7 @@ ROW_STYLES = {
     "alert": {"font_color": "#C00000"},
 }
 TYPE_LABEL = "类型"  # the roster's column of unit types
+FINGERPRINT = "文件指纹"  # the first digits of a file's SHA-256: which bytes a row came from
 TABLE_STATS_SHEET = "台账统计"
 HEADER_STYLE = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter"}
 
@@ -90,11 +95,21 @@ class Sheet:
     freeze: tuple[int, int] = (1, 0)
 
 
-def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) -> Path:
-    """Write 汇总表.xlsx atomically; returns the path written (a new name if the target was locked)."""
+def write_workbook(
+    agg: Aggregate,
+    findings: Sequence[Finding],
+    out_path: Path,
+    fingerprints: Mapping[str, str] | None = None,
+    periods: Sequence[PeriodFigures] | None = None,
+) -> Path:
+    """Write 汇总表.xlsx atomically; returns the path written (a new name if the target was locked).
+
+    `fingerprints`: each input file's SHA-256, shown short beside every file name (文件指纹);
+    `periods`: every period on record and this one, for 各期汇总 and 各期趋势."""
     sheets = [
         summary_sheet(agg),
         charts.overview(agg),
+        *(period_pages(agg, periods) if periods else []),
         unit_sheet(agg),
         progress_sheet(agg),
         ledger_sheet(agg),
@@ -104,7 +119,7 @@ def write_workbook(agg: Aggregate, findings: Sequence[Finding], out_path: Path) 
         *([table_stats_sheet(agg)] if agg.campaign.tables else []),
         *([type_sheet(agg)] if agg.campaign.unit_types else []),
         *([breakdown_sheet(agg)] if not agg.breakdown.empty else []),
-        findings_sheet(findings),
+        findings_sheet(findings, fingerprints),
     ]
     created = datetime.combine(agg.as_of, time(0, 0))  # fixed, so equal inputs give equal bytes
     return atomic_write(Path(out_path), lambda temp: write_sheets(temp, sheets, created))
@@ -162,6 +177,8 @@ def unit_sheet(agg: Aggregate) -> Sheet:
         *_metric_columns(units, agg, texts=True),
         Column("文件名", "text", _values(units[FILE])),
     ]
+    if any(units[SHA]):
+        columns.append(Column(FINGERPRINT, "text", [short(h) for h in units[SHA].tolist()]))
     return Sheet(
         agg.campaign.scope.detail_sheet, tuple(columns), freeze=(1, 2 if agg.campaign.has_groups else 1)
     )
@@ -265,8 +282,42 @@ def breakdown_sheet(agg: Aggregate) -> Sheet:
     return Sheet(f"分{short}汇总", tuple(columns), freeze=(1, 2 if scope.group else 1))
 
 
-def findings_sheet(findings: Sequence[Finding]) -> Sheet:
-    """校验结果: every finding of the run, its kind by Chinese name (the code is in --json); errors in red."""
+def period_pages(agg: Aggregate, periods: Sequence[PeriodFigures]) -> list:
+    """各期汇总 (period × metric, the body's rows, then each group's) and 各期趋势 (its chart)."""
+    campaign, scope = agg.campaign, agg.campaign.scope
+    dates, names, figures, styles = history_rows(periods, campaign)
+    columns = [Column(PERIOD_HEADER, "date", dates)]
+    if campaign.has_groups:
+        columns.append(Column(scope.breakdown.name, "text", names))
+    columns += [
+        Column(scope.expected_header, "int", [row.get(EXPECTED_KEY) for row in figures]),
+        Column(scope.reported_header, "int", [row.get(REPORTED_KEY) for row in figures]),
+    ]
+    for m in campaign.figures:
+        averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
+        kind = "money" if averaged else m.type.output
+        columns.append(Column(m.display_label, kind, [row.get(m.key) for row in figures], _format(m.style)))
+    columns += [
+        Column(r.label, "rate", [row.get(r.key) for row in figures], _format(r.style)) for r in campaign.rates
+    ]
+    history = Sheet(HISTORY_SHEET, tuple(columns), tuple(styles), (1, 2 if campaign.has_groups else 1))
+    return [history, TrendPage(TREND_SHEET, trend_chart(periods, campaign))]
+
+
+@dataclass(frozen=True)
+class TrendPage:
+    """A sheet xlsxwriter draws whole (its small table and charts), not through sheetxml."""
+
+    name: str
+    charts: tuple
+
+    def draw(self, book, ws) -> None:
+        draw_trends(book, ws, self.charts)
+
+
+def findings_sheet(findings: Sequence[Finding], fingerprints: Mapping[str, str] | None = None) -> Sheet:
+    """校验结果: every finding of the run, its kind by Chinese name (the code is in --json); errors in
+    red; with each file's 文件指纹 when known."""
     fields = [("文件", "file"), ("工作表", "sheet"), ("单元格", "cell")]
     columns = [Column("序号", "int", list(range(1, len(findings) + 1)))]
     columns += [Column(header, "text", [getattr(f, key) for f in findings]) for header, key in fields]
@@ -277,6 +328,8 @@ def findings_sheet(findings: Sequence[Finding]) -> Sheet:
         Column("标签", "text", [f.label for f in findings]),
         Column("值", "text", [f.value for f in findings]),
     ]
+    if fingerprints is not None:
+        columns.append(Column(FINGERPRINT, "text", [short(fingerprints.get(f.file, "")) for f in findings]))
     styles = tuple("alert" if f.severity is Severity.ERROR else "" for f in findings)
     return Sheet("校验结果", tuple(columns), styles)
 
@@ -316,21 +369,24 @@ def _values(series: pd.Series) -> list:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
-def write_sheets(path: Path, sheets: Sequence[Sheet | charts.ChartSheet], created: datetime) -> None:
+def write_sheets(path: Path, sheets: Sequence, created: datetime) -> None:
     """Write `sheets` as one workbook at `path` (not atomically): xlsxwriter lays out, sheetxml fills
-    cells; a chart sheet (its few cells and its charts) is written by xlsxwriter alone."""
+    cells; a chart sheet (its few cells and its charts) and 各期趋势 are drawn by xlsxwriter alone."""
     package = io.BytesIO()
     book = xlsxwriter.Workbook(package, BOOK_OPTIONS)
     book.set_properties({"title": "汇总表", "created": created})
     formats = _Formats(book)
     laid_out, period = {}, f"统计截止日期：{cn_date(created)}"
-    for i, sheet in enumerate(sheets, 1):
+    for sheet in sheets:
         if isinstance(sheet, charts.ChartSheet):
             charts.draw_sheet(book, sheet, period)
             continue
         ws = book.add_worksheet(sheet.name)
+        if not isinstance(sheet, Sheet):  # a page xlsxwriter draws whole (各期趋势: charts and their table)
+            sheet.draw(book, ws)
+            continue
         _set_print(ws, sheet, period)
-        laid_out[f"xl/worksheets/sheet{i}.xml"] = (sheet, _lay_out(ws, sheet, formats))
+        laid_out[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (sheet, _lay_out(ws, sheet, formats))
     book.close()  # gives every Format used its xf index
     grids = {part: _grid(s, f, formats) for part, (s, f) in laid_out.items()}
     repack(charts.with_east_asian_fonts(package.getvalue()), path, grids)

@@ -14,6 +14,7 @@ from pathlib import Path
 from county_report.report_layout import build
 from county_report.report_template import (
     ATTACHMENT,
+    CHANGES,
     HIGHLIGHT,
     HIGHLIGHTS_INTRO,
     OPEN,
@@ -57,6 +58,9 @@ BODY = [
         "对走访中收集的问题逐一登记台账，明确责任单位和办理时限，{{ 补充.机制 }}，确保件件有着落、事事有回音。",
     ),
     ("Heading1", "二、取得成效"),
+    ("Normal", "{%p if 有上期 and 变化 %}"),
+    ("Normal", CHANGES),
+    ("Normal", "{%p endif %}"),
     (
         "Normal",
         "（一）走访覆盖面广。",

@@ -54,6 +54,15 @@ def test_bench_on_twenty_villages_prints_every_stage(tmp_path, capsys):
     assert row.count("|") == header.count("|")
     assert "采用 20 份" in printed and "两者一致" in printed
     assert "run_report.py --help" in printed
+    rerun = printed[printed.index("重新运行") :]
+    header = next(line for line in rerun.splitlines() if line.startswith("| 村数"))
+    assert "改动10份后：读取+校验(秒)" in header and "沿用(份)" in header and "全程之比" in header
+    row = next(line for line in rerun.splitlines() if line.startswith("| 20 |"))
+    assert row.split("|")[5].strip() == "10"  # 20 forms, 10 changed: the other 10 were not read again
+    for title in ("数据文件的开销", "读取进程是否一直有活干"):
+        part = printed[printed.index(title) :]
+        assert "数据文件(MB)" in part or "忙碌占比" in part
+        assert any(line.startswith("| 20 |") for line in part.splitlines())
 
 
 def test_province_roster_has_unique_names():

@@ -7,8 +7,10 @@ from .checks import CHECKS, Check
 from .labels import normalize_label, normalize_name
 from .model import (
     AS_OF,
+    CUMULATIVE,
     FILLED_ON,
     GROUP,
+    PER_PERIOD,
     UNIT,
     Campaign,
     Column,
@@ -19,13 +21,16 @@ from .model import (
     Scope,
     TableSpec,
     UnitType,
+    key_metrics,
 )
 from .types import MICRO, TYPES, FieldType
 
 __all__ = [
     "AS_OF",
     "CHECKS",
+    "CUMULATIVE",
     "FILLED_ON",
+    "PER_PERIOD",
     "GROUP",
     "MICRO",
     "TYPES",
@@ -42,6 +47,7 @@ __all__ = [
     "TableSpec",
     "UnitType",
     "bind",
+    "key_metrics",
     "load_campaign",
     "load_definition",
     "lower_level",

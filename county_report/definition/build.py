@@ -20,10 +20,12 @@ from .kinds import KINDS, OPERATORS, Count, Derived, MetricKind, WeightedMean
 from .labels import normalize_label, normalize_name
 from .model import (
     AS_OF,
+    CUMULATIVE,
     DEFAULT_SECTION,
     FILLED_ON,
     GROUP,
     LOWER,
+    PERIOD_KINDS,
     UNIT,
     Campaign,
     Column,
@@ -259,9 +261,44 @@ class _Builder:
         phrase = str(raw.get("phrase", "")) or f"{label}{{值}}"
         if "{值}" not in phrase:
             add((*at, "phrase"), f"「{label}」的 phrase 中须有 {{值}}，表示数字写在哪里，如 {label}{{值}}")
+        period = self._period(raw, at, kind) if at[0] == "metrics" else ""
+        headline = bool(raw.get("headline", False))
+        if headline and kind.name == "text":
+            add((*at, "headline"), f"「{label}」是文字指标，不能作为重点指标（headline）")
         return Field(
-            key, label, ftype, unit, required, role, choices, applies, maximum, bare, style, section, phrase
+            key,
+            label,
+            ftype,
+            unit,
+            required,
+            role,
+            choices,
+            applies,
+            maximum,
+            bare,
+            style,
+            section,
+            phrase,
+            period,
+            headline,
         )
+
+    def _period(self, raw: Mapping[str, Any], at: KeyPath, kind: type[MetricKind]) -> str:
+        """累计 or 本期 for what adds up (累计 unless told); "" for averages and text, which are point-in-time."""
+        given = raw.get("period")
+        if not kind.additive:
+            if given is not None:
+                self.problems.add(
+                    (*at, "period"),
+                    f"「{raw['label']}」是{kind.title}，是时点数，不分累计和本期，请删除 period",
+                )
+            return ""
+        if given is not None and given not in PERIOD_KINDS:
+            self.problems.add(
+                (*at, "period"),
+                f"「{raw['label']}」的 period「{given}」无效（可选：{'、'.join(PERIOD_KINDS)}）",
+            )
+        return str(given) if given in PERIOD_KINDS else CUMULATIVE
 
     def _kind_class(self, raw: Mapping[str, Any], at: KeyPath, ftype) -> type[MetricKind]:
         """The metric's kind, checked against its type; its references are resolved later."""
@@ -335,12 +372,28 @@ class _Builder:
                 continue
             if not m.on_form and m.applies_to:
                 self.problems.add((*at, "applies_to"), f"「{m.label}」是计算出的指标，不能写 applies_to")
-            ftype = m.type
+            ftype, period = m.type, m.period
             if kind.name == "derived" and any(f.type.scale != 1 for f in kind.operands()):
                 ftype = TYPES["decimal"]
-            out.append(replace(m, kind=kind, type=ftype))
+            if kind.name == "derived":
+                period = self._derived_period(m, raw, at, kind)
+            out.append(replace(m, kind=kind, type=ftype, period=period))
         _no_cycles(out, self.problems)
         return tuple(out)
+
+    def _derived_period(self, metric: Field, raw: Mapping[str, Any], at: KeyPath, kind: Derived) -> str:
+        """A sum or difference runs over periods as its terms do: all 累计, or all 本期."""
+        periods = {f.period for f in kind.operands()}
+        if len(periods) > 1:
+            self.problems.add((*at, "plus"), f"「{metric.label}」的各项有累计数也有本期数，不能相加减")
+            return metric.period
+        inherited = periods.pop() if periods else metric.period
+        if "period" in raw and raw["period"] != inherited:
+            self.problems.add(
+                (*at, "period"),
+                f"「{metric.label}」由{inherited}数计算而来，period 须为「{inherited}」（或不写）",
+            )
+        return inherited
 
     def _choice_list(self, raw: Mapping[str, Any], at: KeyPath, type_name: str) -> tuple[str, ...]:
         if type_name != "choice":
@@ -489,7 +542,8 @@ class _Builder:
         if None in ends:
             return None
         style = Style(wan=None, yi=None, digits=int(raw.get("digits", 1)), percent=True)
-        return Rate(str(raw["key"]), str(raw["label"]), ends[0], ends[1], meaning, style)  # type: ignore[arg-type]
+        headline = bool(raw.get("headline", False))
+        return Rate(str(raw["key"]), str(raw["label"]), ends[0], ends[1], meaning, style, headline)  # type: ignore[arg-type]
 
 
 class _CheckContext:

@@ -21,6 +21,11 @@ GROUP, UNIT, LOWER = "group", "unit", "lower"  # roles of the place fields the l
 # Keys the program gives its own values start with "_", which no definition key may (they begin
 # with a letter), so the run's tables never collide with a campaign's keys.
 FILLED_ON, AS_OF = "filled_on", "as_of"  # the header roles every definition declares
+# How a figure runs over periods: a to-date total (累计, the default for what adds up) or the
+# period's own amount (本期). Averages and rates are point-in-time and have neither.
+CUMULATIVE, PER_PERIOD = "累计", "本期"
+PERIOD_KINDS = (CUMULATIVE, PER_PERIOD)
+DEFAULT_KEY_METRICS = 4  # without `headline` keys: the ranking items, then the first metrics, up to this many
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class Field:
     style: Style = Style()  # how the report writes its figures
     section: str = ""  # its paragraph in 二、取得成效
     phrase: str = ""  # how a generated template says it: 走访农户{值}
+    period: str = ""  # 累计 or 本期 for what adds up; "" for averages and text (point-in-time)
+    headline: bool = False  # a key figure: its change in the report, its line in the history chart
 
     @property
     def display_label(self) -> str:
@@ -100,6 +107,7 @@ class Rate:
     denominator: Field
     meaning: str = "progress"  # progress: 办结率 (lagging below the average); share: 55岁以下占比
     style: Style = Style(wan=None, yi=None, digits=1, percent=True)
+    headline: bool = False  # a key figure (see key_metrics)
 
     @property
     def is_progress(self) -> bool:
@@ -341,3 +349,19 @@ def place_fields(scope: Scope) -> tuple[Field, ...]:
     if scope.group is None:
         return (unit,)
     return (Field(f"_{GROUP}", scope.group.name, text, role=GROUP), unit)
+
+
+def key_metrics(campaign: Campaign) -> tuple[Field | Rate, ...]:
+    """The campaign's key figures: those its definition marks `headline = true` (metrics, then
+    rates, in their order); else what it ranks groups by, then its first metrics, up to
+    DEFAULT_KEY_METRICS. The report's change sentences and the history chart show these."""
+    marked = [m for m in campaign.figures if m.headline] + [r for r in campaign.rates if r.headline]
+    if marked:
+        return tuple(marked)
+    chosen = list(campaign.ranking)
+    for metric in campaign.figures:
+        if len(chosen) >= DEFAULT_KEY_METRICS:
+            break
+        if metric not in chosen:
+            chosen.append(metric)
+    return tuple(chosen)

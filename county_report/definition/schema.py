@@ -53,6 +53,16 @@ METRIC_KEYS = (
     Key("style", "文中写法（见 style.* 各项），不写则按公文习惯", "table", shape=STYLE),
     Key("section", "在报告“二、取得成效”中归入哪一段（段名，如 走访覆盖面广）；不写则归入“工作成效”"),
     Key("phrase", "生成报告模板时这项指标的写法，{值} 处填数字和单位，如 走访农户{值}；不写则为“标签{值}”"),
+    Key(
+        "period",
+        "各期之间怎样比：累计（截至统计截止日期的累计数，默认）或 本期（只是本期的数）；"
+        "平均数、百分数是时点数，不写。计算指标（derived）跟随它的各项",
+    ),
+    Key(
+        "headline",
+        "是否重点指标：报告中写它较上期的变化，各期趋势图画它；true 或 false（默认 false）",
+        BOOLEAN,
+    ),
 )
 COLUMN_KEYS = (
     Key("key", "程序内部名（英文）", required=True),
@@ -219,6 +229,7 @@ SCHEMA = Shape(
                         "比率的含义：progress 工作进度（如办结率，低于平均即为滞后）、share 构成占比（如55岁以下占比）；默认 progress",
                     ),
                     Key("digits", "百分数保留几位小数，默认 1", INTEGER, minimum=0),
+                    Key("headline", "是否重点指标（同 metrics 的 headline）", BOOLEAN),
                 )
             ),
         ),
