@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain, repeat
 from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -387,7 +388,7 @@ def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 def _in_roster_order(submissions: Sequence[Submission], roster: Roster) -> list[Submission]:
     position = {p: i for i, p in enumerate(roster.units)}
     last = len(position)
-    return sorted(submissions, key=lambda s: (position.get(s.place, last), s.file))
+    return sorted(submissions, key=lambda s: (position.get(s.place, last) if s.place else last, s.file))
 
 
 def _exact(units: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
@@ -420,7 +421,7 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
-def _scaled(value: object, scale: int) -> int:
+def _scaled(value: Any, scale: int) -> int:
     """value × scale as an exact integer: 12.35 × 10^6 → 12350000 (via its shortest decimal form)."""
     from decimal import Decimal
 

@@ -37,7 +37,8 @@ def audit(history: History, campaign: str, inputs: Path, period: date | None = N
     if run is None:
         return None
     then = {f.name: f.sha256 for f in history.files_of(run.run_id) if f.outcome != SKIPPED}
-    now = {name: path for name, path, reason in triage(inputs) if not reason}
+    _, listed = triage(inputs)
+    now = {name: path for name, path, reason in listed if not reason}
     matched, changed = [], []
     for name in sorted(then.keys() & now.keys()):
         try:

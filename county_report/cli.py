@@ -12,6 +12,7 @@ import sys
 import traceback
 from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from .cnformat import cn_date
 from .errors import ConfigError, OutputsBusy
@@ -44,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
         self._positionals.title, self._optionals.title = "命令", "选项"
         self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
-    def error(self, message: str) -> None:  # argparse's own exit code is 2 too; its text is English
+    def error(self, message: str) -> NoReturn:  # argparse's own exit code is 2 too; its text is English
         self.print_usage(sys.stderr)
         self.exit(
             EXIT_USAGE, f"参数有误：{_in_chinese(message)}\n请用 python run_report.py --help 查看用法。\n"

@@ -43,6 +43,7 @@ def findings_table(findings: Sequence[Finding]) -> str:
 def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
     """The closing summary in Chinese, from the run's one summary: counts, missing units, outputs."""
     summary = result.summary
+    assert summary is not None  # every run builds it before it returns
     lines = [
         f"读取文件 {summary['files_read']} 个：采用 {summary['accepted']} 个，拒收 {summary['rejected']} 个，"
         f"被取代 {summary['superseded']} 个；跳过 {summary['skipped']} 个。" + _reused(summary["reused"]),

@@ -284,7 +284,7 @@ def findings_summary(findings: tuple[Finding, ...], shown: int) -> str:
     return f"共 {len(findings)} 条（其中错误 {errors} 条）{tail}；全部见汇总表「校验结果」工作表。"
 
 
-def _finding_row(f: Finding) -> list[str]:
+def _finding_row(f: Finding) -> list[object]:
     return [_text(v) for v in (f.file, f.message, f.sheet, f.cell, f.severity.value)]
 
 

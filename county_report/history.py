@@ -154,7 +154,7 @@ class History:
         out = []
         for run_id, period, finished, expected, reported in runs:
             rows = totals.get(run_id, [])
-            body = next((json.loads(f) for g, f in rows if g == ""), {})
+            body: dict[str, Any] = next((json.loads(f) for g, f in rows if g == ""), {})
             groups = {g: json.loads(f) for g, f in rows if g != ""}
             out.append(
                 PeriodFigures(

@@ -25,7 +25,7 @@ class Submission:
     """
 
     file: str
-    path: Path
+    path: Path | None  # None only while kept in the read cache (its file's path is put back on reuse)
     mtime: float
     header: Mapping[str, Any]  # key → str | date | None
     metrics: Mapping[str, int | float | None]  # key → number (blank counted as 0; None: not this type's)

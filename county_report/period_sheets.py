@@ -10,8 +10,9 @@ every label a named font, so LibreOffice and WPS draw it as Excel does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .cnformat import cn_date, display_width
 from .definition import Campaign, Rate, key_metrics
@@ -49,7 +50,8 @@ def history_rows(periods: Sequence[PeriodFigures], campaign: Campaign) -> tuple[
     groups: list[str] = []
     for p in sorted(periods, key=lambda p: p.period, reverse=True):
         groups += [g for g in p.groups if g not in groups]
-    dates, names, figures, styles = [], [], [], []
+    dates, names, styles = [], [], []
+    figures: list[Mapping[str, Any]] = []
     for p in periods:
         dates.append(p.period)
         names.append(TOTAL)
@@ -148,7 +150,10 @@ def draw_lines(book, sheet: str, chart: LineChart, column: int, rows: int):
     drawn.set_title({"name": chart.title, "name_font": _font(12, bold=True)})
     drawn.set_legend({"none": True})
     drawn.set_x_axis({"num_font": _font(9), "major_gridlines": {"visible": False}})
-    value_axis = {"num_font": _font(9), "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    value_axis: dict[str, Any] = {
+        "num_font": _font(9),
+        "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+    }
     if chart.series and chart.series[0].percent:
         value_axis |= {"num_format": "0%", "min": 0}
     drawn.set_y_axis(value_axis)

@@ -125,7 +125,8 @@ def compare(campaign: Campaign, now: PeriodFigures, before: PeriodFigures) -> Co
     """Every figure's change from `before` to `now`, each by what it is (additive, rate, average)."""
     both = tuple(p for p in now.units if p in before.units)
     changes: dict[str, Change] = {}
-    for item in (*campaign.figures, *campaign.rates):
+    items: tuple[Field | Rate, ...] = (*campaign.figures, *campaign.rates)
+    for item in items:
         if item.key not in now.body or item.key not in before.body:
             continue  # the definition gained or lost this figure between the periods
         made = _change(item, now, before, both)

@@ -130,7 +130,11 @@ def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
         phrases = sections.setdefault(m.section, [])
         phrases.append(m.phrase.replace("{值}", figure_tag(m.label)))
         phrases += [f"{r.label}{figure_tag(r.label)}" for r in campaign.rates if r.numerator.key == m.key]
-    paragraphs = [("Normal", "{%p if 有上期 and 变化 %}"), ("Normal", CHANGES), ("Normal", "{%p endif %}")]
+    paragraphs: list[tuple[str, ...]] = [
+        ("Normal", "{%p if 有上期 and 变化 %}"),
+        ("Normal", CHANGES),
+        ("Normal", "{%p endif %}"),
+    ]
     for i, (name, phrases) in enumerate(sections.items()):
         lead = "{{ 范围 }}共" if i == 0 else ""
         paragraphs.append(("Normal", f"（{ORDINALS[i]}）{name}。", lead + "，".join(phrases) + "。"))

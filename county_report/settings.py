@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 from .values import parse_date
@@ -113,7 +114,7 @@ def _with_notice(settings: Settings, notice: str) -> Settings:
 # ---- the 设置 sheet -------------------------------------------------------------------------
 
 
-def read_settings_sheet(roster: Path) -> list[list[object]] | None:
+def read_settings_sheet(roster: Path) -> list[list[Any]] | None:
     """The 设置 sheet's cells as rows from A1 (blank cells included), or None when there is none."""
     from python_calamine import CalamineWorkbook
 
@@ -143,7 +144,7 @@ def settings_from_sheet(rows: list[list[object]], roster: Path) -> Settings:
                     f"{_address(r, c)}）：请删掉其中一行。"
                 )
             found[spec.attribute] = (row[c + 1], _address(r, c + 1), _address(r, c))
-    values = {}
+    values: dict[str, Any] = {}
     for spec in SETTING_ROWS:
         if spec.attribute not in found:
             if spec.required:
@@ -181,7 +182,7 @@ def settings_from_toml(path: Path) -> Settings:
     raw = read_toml(path, "设置文件")
     text = decode_text(path.read_bytes(), path, "设置文件")
     by_label = {_normalized(k): v for k, v in raw.items()}
-    values = {}
+    values: dict[str, Any] = {}
     for spec in SETTING_ROWS:
         key = next((lab for lab in spec.labels if lab in by_label), None)
         value = by_label.get(key) if key else None
@@ -195,7 +196,7 @@ def settings_from_toml(path: Path) -> Settings:
                 )
             values[spec.attribute] = None if spec.kind == "date" else ""
             continue
-        line = _toml_line(text, key)
+        line = _toml_line(text, key or spec.label)  # a value that is not blank came from a key
         values[spec.attribute] = _parse(spec, value, f"设置文件 {path} 第 {line} 行（{spec.label}）")
     return Settings(**values)
 

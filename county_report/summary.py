@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .findings import Severity
 from .model import Place, RunResult
@@ -27,7 +28,7 @@ class RunSummary:
     unit_name: str  # 村（社区）
     unit_short: str  # 村
 
-    def __getitem__(self, key: str) -> object:
+    def __getitem__(self, key: str) -> Any:  # facts differ in kind: counts, names, paths, dates
         for fact in self.facts:
             if fact.key == key:
                 return fact.value

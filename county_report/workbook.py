@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
@@ -65,7 +66,7 @@ NUMBER_FORMATS = {
     "percent": "0.0%",  # a percentage units type: blank where it does not apply or nothing was typed
     "date": "yyyy-mm-dd",
 }
-ROW_STYLES = {
+ROW_STYLES: dict[str, dict[str, Any]] = {
     "total": {"bold": True, "top": 1},
     "missing": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "alert": {"font_color": "#C00000"},
@@ -301,7 +302,7 @@ def period_pages(agg: Aggregate, periods: Sequence[PeriodFigures]) -> list:
         Column(r.label, "rate", [row.get(r.key) for row in figures], _format(r.style)) for r in campaign.rates
     ]
     history = Sheet(HISTORY_SHEET, tuple(columns), tuple(styles), (1, 2 if campaign.has_groups else 1))
-    return [history, TrendPage(TREND_SHEET, trend_chart(periods, campaign))]
+    return [history, TrendPage(TREND_SHEET, tuple(trend_chart(periods, campaign)))]
 
 
 @dataclass(frozen=True)

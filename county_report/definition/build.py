@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from ..cnformat import Style
 from ..errors import ConfigError
@@ -46,6 +46,8 @@ from .source import parse_toml, read_text
 from .tomlpos import Path as KeyPath
 from .tomlpos import key_lines, line_of
 from .types import TYPES
+
+T = TypeVar("T")
 
 WHAT = "活动定义文件"
 MAX_PROBLEMS_SHOWN = 12
@@ -118,36 +120,35 @@ class _Builder:
             self.problems, [(("unit_types", i, "name"), t.name) for i, t in enumerate(unit_types)], "单位类型"
         )
         type_names = {t.name for t in unit_types}
-        header = tuple(
+        header = _every(
             self._field(f, ("header", "fields", i), "text", type_names)
             for i, f in enumerate(raw["header"]["fields"])
         )
-        metrics = tuple(
+        metrics = _every(
             self._field(f, ("metrics", "fields", i), "integer", type_names)
             for i, f in enumerate(raw["metrics"]["fields"])
         )
-        if None in header or None in metrics:
+        if header is None or metrics is None:
             return None
-        fields: tuple[Field, ...] = header + metrics  # type: ignore[assignment]
+        fields: tuple[Field, ...] = header + metrics
         self._check_fields(fields, levels)
         if raw["header"]["sheet"] != raw["metrics"]["sheet"]:
             add(("metrics", "sheet"), "[metrics] 的 sheet 须与 [header] 相同（指标和基本信息在同一工作表）")
         ledger = self._table("ledger", LEDGER_ROLES, ("ledger",), True)
         highlights = self._table("highlights", HIGHLIGHT_ROLES, ("highlights",), True)
-        extra = [
+        extra = _every(
             self._table(str(t["key"]), EXTRA_ROLES, ("tables", i), bool(t.get("required", False)), t)
             for i, t in enumerate(raw.get("tables", []))
-        ]
-        if ledger is None or highlights is None or None in extra:
+        )
+        if ledger is None or highlights is None or extra is None:
             return None
-        tables = (ledger, highlights, *extra)
-        self._check_sheets(raw["header"]["sheet"], tables)  # type: ignore[arg-type]
+        self._check_sheets(raw["header"]["sheet"], (ledger, highlights, *extra))
         solved = str(raw.get("ledger_status", {}).get("solved", ""))
         if solved and solved not in ledger.by_role("status").choices:
             add(("ledger_status", "solved"), f"「{solved}」不在办理状态的选项中")
-        by_key = {f.key: f for f in metrics}  # type: ignore[union-attr]
+        by_key = {f.key: f for f in metrics}
         rates = tuple(r for r in (self._rate(r, i, by_key) for i, r in enumerate(raw.get("rates", []))) if r)
-        metrics = self._kinds(metrics, {r.key: r for r in rates})  # type: ignore[arg-type]
+        metrics = self._kinds(metrics, {r.key: r for r in rates})
         by_key = {f.key: f for f in metrics}
         typed = {k: f for k, f in by_key.items() if f.on_form and f.type.numeric}
         checks = tuple(
@@ -158,8 +159,8 @@ class _Builder:
             [(("rates", i, "key"), r.key) for i, r in enumerate(rates)] + [(("metrics",), k) for k in by_key],
             "key",
         )
-        ranked = {**by_key, **{r.key: r for r in rates}}
-        ranking = []
+        ranked: dict[str, Field | Rate] = {**by_key, **{r.key: r for r in rates}}
+        ranking: list[Field | Rate] = []
         for i, key in enumerate(raw.get("ranking", {}).get("by", [])):
             if key in ranked:
                 ranking.append(ranked[key])
@@ -183,11 +184,11 @@ class _Builder:
             levels=levels,
             unit_types=unit_types,
             basic_sheet=str(raw["header"]["sheet"]),
-            header_fields=header,  # type: ignore[arg-type]
-            metrics=metrics,  # type: ignore[arg-type]
+            header_fields=header,
+            metrics=metrics,
             ledger=ledger,
             highlights=highlights,
-            tables=tuple(extra),  # type: ignore[arg-type]
+            tables=extra,
             choices=MappingProxyType(self.choices),
             checks=checks,
             rates=rates,
@@ -414,7 +415,9 @@ class _Builder:
         paths = [("header", "fields", i) for i in range(len(self.raw["header"]["fields"]))]
         paths += [("metrics", "fields", i) for i in range(len(self.raw["metrics"]["fields"]))]
         _unique(self.problems, [((*p, "key"), f.key) for p, f in zip(paths, fields, strict=True)], "key")
-        labels = [((*p, "label"), f.match_label) for p, f in zip(paths, fields, strict=True)]
+        labels: list[tuple[KeyPath, str]] = [
+            ((*p, "label"), f.match_label) for p, f in zip(paths, fields, strict=True)
+        ]
         labels += [(("levels", i, "name"), normalize_label(lv.name)) for i, lv in enumerate(levels)]
         _unique(self.problems, labels, "标签（去掉空格、括号里的单位后）")
         for p, f in zip(paths, fields, strict=True):
@@ -624,7 +627,7 @@ def _no_cycles(metrics: list[Field], problems: _Problems) -> None:
             problems.add(("metrics", "fields", i, "plus"), f"「{m.label}」的计算绕回了它自己")
 
 
-def _unique(problems: _Problems, items: list[tuple[KeyPath, str]], what: str) -> None:
+def _unique(problems: _Problems, items: Sequence[tuple[KeyPath, str]], what: str) -> None:
     seen: dict[str, KeyPath] = {}
     for path, value in items:
         if value in seen:
@@ -683,3 +686,9 @@ def lower_level(campaign: Campaign) -> Level | None:
     levels = campaign.definition.levels
     here = levels.index(campaign.scope.unit)
     return levels[here - 1] if here > 0 else None
+
+
+def _every(items: Iterable[T | None]) -> tuple[T, ...] | None:
+    """All of them, or None when any could not be built (its problems are already listed)."""
+    built = tuple(items)
+    return None if any(x is None for x in built) else tuple(x for x in built if x is not None)
