@@ -106,8 +106,8 @@ def test_an_unknown_key_in_a_field_is_refused_at_its_line(tmp_path):
 def test_a_unit_that_cannot_be_read_back_is_refused_before_any_form_is_made(tmp_path):
     said = refusal(
         tmp_path,
-        'unit = "户", type = "integer", section = "走访覆盖面广" },\n  { key = "visits"',
-        'unit = "户(页)", type = "integer", section = "走访覆盖面广" },\n  { key = "visits"',
+        'label = "走访农户", unit = "户",',
+        'label = "走访农户", unit = "户(页)",',
     )
     line = line_of(FORM, 'key = "households"')
     assert (

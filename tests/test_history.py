@@ -63,7 +63,7 @@ def test_the_workbook_shows_every_period_and_a_chart_with_explicit_colours(count
     for day in (P1, P2, P3):
         result = county.run(day)
     book = load_workbook(result.workbook_path)
-    assert book.sheetnames[:3] == ["全县汇总", "各期汇总", "各期趋势"]
+    assert book.sheetnames[:4] == ["全县汇总", "图表", "各期汇总", "各期趋势"]
     rows = list(book["各期汇总"].iter_rows(values_only=True))
     body = [(r[0].date(), r[1], r[2], r[3], r[5]) for r in rows[1:4]]  # date, 合计, 应报, 已报, 走访农户
     assert body == [(P1, "合计", 3, 3, 650), (P2, "合计", 3, 2, 620), (P3, "合计", 3, 3, 930)]
@@ -72,12 +72,14 @@ def test_the_workbook_shows_every_period_and_a_chart_with_explicit_colours(count
     assert trend[0] == ("统计截止日期", "走访农户（户）", "梳理问题（个）", "已解决问题（个）", "办结率")
     assert [r[0] for r in trend[1:4]] == ["11月6日", "11月13日（已报2/3）", "11月20日"]  # the dip explained
     with zipfile.ZipFile(result.workbook_path) as package:
-        charts = sorted(n for n in package.namelist() if n.startswith("xl/charts/chart"))
-        assert len(charts) == 4
-        for name in charts:
-            xml = package.read(name).decode("utf-8")
-            assert "<c:lineChart>" in xml and xml.count("<a:srgbClr") >= 3  # line, marker fill and border
-            assert 'typeface="宋体"' in xml
+        xmls = [
+            package.read(n).decode("utf-8") for n in package.namelist() if n.startswith("xl/charts/chart")
+        ]
+    trends = [xml for xml in xmls if "<c:lineChart>" in xml and "<c:barChart>" not in xml]  # 图表 has bars
+    assert len(trends) == 4
+    for xml in trends:
+        assert xml.count("<a:srgbClr") >= 3  # line, marker fill and border
+        assert 'typeface="宋体"' in xml
 
 
 def test_a_rerun_of_a_period_supersedes_it_and_keeps_the_earlier_run(county, capsys):

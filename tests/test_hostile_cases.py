@@ -3,7 +3,7 @@
 Each test puts the good forms of two villages (东风村, 黄龙村) and one hostile file or path
 into a county, runs `run_report.py` in this process (`--workers 0`: nothing to absorb a crash),
 and asserts the finding, the file it names, the good files' exact 合计, and that nothing was
-written outside `--outputs`. Case 3 (counts a reader trusts) is tests/test_hostile_counts.py;
+written outside `--outputs` (and the data folder 数据/). Case 3 (counts a reader trusts) is tests/test_hostile_counts.py;
 the lock and concurrent runs are tests/test_publish.py and tests/test_concurrent_runs.py.
 """
 
@@ -23,6 +23,7 @@ from hostile_forms import village_form
 
 from county_report import guard, listing
 from county_report.cli import main
+from county_report.settings import DATA_FOLDER
 
 GOOD = {"城关镇-东风村.xlsx": 300, "城关镇-黄龙村.xlsx": 301}  # village_form's 走访农户
 GOOD_RELIEF = 1000.5 + 1001.5  # and its 发放慰问金 (元)
@@ -39,10 +40,12 @@ def county(tmp_path) -> dict:
 
 
 def _tree(root: Path, outputs: Path) -> dict[str, bytes | None]:
-    """Every path under root except the outputs folder: what a run must never write."""
+    """Every path under root except the outputs folder and the data folder beside templates/
+    (数据/, where a full run records itself, issue 14): what a run must never write."""
     found = {}
+    data = root / DATA_FOLDER
     for path in sorted(root.rglob("*")):
-        if path.is_relative_to(outputs) or path.is_symlink():
+        if path.is_relative_to(outputs) or path.is_relative_to(data) or path.is_symlink():
             continue
         found[path.relative_to(root).as_posix()] = path.read_bytes() if path.is_file() else None
     return found
