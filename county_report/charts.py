@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .definition import CATEGORY
+
 if TYPE_CHECKING:
     from .aggregate import Aggregate
 
@@ -207,7 +209,7 @@ def overview(agg: Aggregate) -> ChartSheet:
         + [Series(r.label, groups[r.key].tolist(), line=True, percent=True) for r in rates],
     )
     table = agg.category_status
-    category = campaign.ledger.by_role("category")
+    category = campaign.ledger.by_role(CATEGORY)
     by_category = ChartSpec(
         title=f"{campaign.ledger.sheet}问题分类及办理状态",
         category_name=category.header,

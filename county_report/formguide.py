@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .cnformat import display_width
-from .definition import Campaign, Column, Field
+from .definition import CATEGORY, CONTENT, DESCRIPTION, STATUS, TITLE, Campaign, Column, Field
 
 GUIDE_SHEET = "填表说明"
 
@@ -68,7 +68,7 @@ def _field_row(sheet: str, f: Field) -> tuple[str, str, str, str, str, str]:
 
 
 def _column_row(sheet: str, c: Column) -> tuple[str, str, str, str, str, str]:
-    required = "必填" if c.role in ("category", "description", "status", "title", "content") else "选填"
+    required = "必填" if c.role in (CATEGORY, DESCRIPTION, STATUS, TITLE, CONTENT) else "选填"
     return (sheet, c.header, "", c.type.title, required, c.type.guide_note(c))
 
 

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .definition import AS_OF, GROUP, UNIT, Campaign, Column, Field, TableSpec
+from .definition import AS_OF, CONTENT, DESCRIPTION, GROUP, UNIT, Campaign, Column, Field, TableSpec
 from .formguide import GUIDE_SHEET, write_guide
 from .safename import safe_file_name
 from .stable_xlsx import save_workbook
@@ -219,7 +219,7 @@ def _write_table(ws: Worksheet, table: TableSpec, landscape: bool) -> None:
 
 def _rule_rows(ws: Worksheet, table: TableSpec, landscape: bool) -> None:
     """Borders on as many rows as one printed page holds, so the printed form can be filled by hand."""
-    tall = any(c.role == "content" for c in table.columns)  # a narrative needs several lines
+    tall = any(c.role == CONTENT for c in table.columns)  # a narrative needs several lines
     height = 54 if tall else 20
     rows = min(table.max_rows, (PAGE_POINTS[landscape] - 30) // height)
     for r in range(2, rows + 2):
@@ -229,7 +229,7 @@ def _rule_rows(ws: Worksheet, table: TableSpec, landscape: bool) -> None:
 
 
 def _column_width(col: Column) -> float:
-    if col.role in ("description", "content"):
+    if col.role in (DESCRIPTION, CONTENT):
         return 44
     if col.choices:
         return 12
@@ -265,7 +265,7 @@ def prefilled_name(group: str, unit: str) -> str:
 
 def fixed_as_of(settings: Settings | None) -> date | None:
     """统计截止日期 when the office's settings fix it (本期统计截止日期), else None."""
-    return getattr(settings, "as_of", None)
+    return settings.cutoff if settings is not None else None
 
 
 def write_blank_form(campaign: Campaign, out_path: Path, settings: Settings | None = None) -> Path:

@@ -8,7 +8,6 @@ files count is selection's business.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -234,10 +233,10 @@ def take_in(
         from concurrent.futures import ThreadPoolExecutor  # here: a reading worker never needs it (20 ms)
 
         with ThreadPoolExecutor(1, thread_name_prefix="读取") as reading:
-            later = reading.submit(_without_gc, read)
-            results, outcomes = _without_gc(restore), later.result()
+            later = reading.submit(read)
+            results, outcomes = restore(), later.result()
     else:
-        results, outcomes = _without_gc(restore), _without_gc(read)
+        results, outcomes = restore(), read()
     fresh = list(reuse.fresh) if reuse else []
     for outcome in outcomes:
         results[outcome.job.index] = _taken(outcome, stats, files, reuse, fresh)
@@ -333,19 +332,6 @@ class _Reuse:
         return Fresh(
             name, read.sha256, read.question, roster_answer(read.question, self.roster), read.raw, packed
         )
-
-
-def _without_gc(work: Callable[[], Any]) -> Any:
-    """Run `work` with the cycle collector paused: the results arrive as millions of small
-    objects that all stay alive, and each full collection would walk every one of them again
-    (30,000 forms: 3.4 s of unpickling instead of 2.6 s). Nothing in the loop makes cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return work()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # What python-calamine says when it does not understand how a sound file is written (as opposed

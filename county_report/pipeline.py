@@ -88,7 +88,7 @@ def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResul
         for thread in warming:
             thread.join()
         watch.lap("imports")
-        chosen = select(intake.submissions, templates.roster, options.as_of, templates.settings.as_of)
+        chosen = select(intake.submissions, templates.roster, options.as_of, templates.settings.cutoff)
         result = replace(
             _result(started, intake, chosen, templates), run_id=new_run_id(started), reused=intake.reused
         )

@@ -29,7 +29,7 @@ from .aggregate import (
     rank_column,
 )
 from .cnformat import PERCENT, Style, cn_date, integer, money, pct, styled
-from .definition import key_metrics
+from .definition import CONTENT, TITLE, key_metrics
 
 ORDINALS = "一二三四五六七八九十"
 TOP_NAMED = 3  # groups named per ranking, categories per 存在问题 item
@@ -247,7 +247,7 @@ def rankings(agg) -> list[dict[str, Any]]:
 def highlight_items(agg, names: Names) -> list[dict[str, str]]:
     """One or two 典型事例 to quote, each from a different unit, whitespace tidied."""
     table = agg.campaign.highlights
-    title_key, content_key = table.by_role("title").key, table.by_role("content").key
+    title_key, content_key = table.by_role(TITLE).key, table.by_role(CONTENT).key
     items: list[dict[str, str]] = []
     seen: set[str] = set()  # places, titles and contents already quoted: no two alike
     for _, row in agg.highlights.iterrows():

@@ -8,7 +8,7 @@ stating, the open items, the 附件 table, the signature and the date.
 
 from __future__ import annotations
 
-from .definition import Campaign, TableSpec
+from .definition import STATUS, Campaign, TableSpec
 from .report_layout import build
 
 ORDINALS = "一二三四五六七八九十"
@@ -116,8 +116,8 @@ def table_sentence(table: TableSpec) -> str:
     """A further ledger ([[tables]]) in one sentence: its rows and, when it has a status, each status's rows."""
     facts = f"台账[{table.sheet!r}]"
     sentence = f"{{{{ 范围 }}}}{table.sheet}共登记{{{{ {facts}.行数 }}}}项"
-    if table.has_role("status"):
-        counts = "、".join(f"{s}{{{{ {facts}[{s!r}] }}}}项" for s in table.by_role("status").choices)
+    if table.has_role(STATUS):
+        counts = "、".join(f"{s}{{{{ {facts}[{s!r}] }}}}项" for s in table.by_role(STATUS).choices)
         sentence += f"{{% if {facts}.行数 %}}，其中{counts}{{% endif %}}"
     return sentence + "。"
 

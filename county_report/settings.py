@@ -54,7 +54,7 @@ SETTING_ROWS = (
                required=True),
     SettingRow("office", "发文单位", "报告落款的单位全称", "中共示例县委办公室", required=True),
     SettingRow("period", "活动期间", "留空时报告中写“活动开展以来”", "2026年9月至11月"),
-    SettingRow("as_of", "统计截止日期",
+    SettingRow("cutoff", "统计截止日期",
                "留空：取各村报表中最常见的统计截止日期；要固定时填日期。"
                "命令行的 --as-of 和按钮工作簿中填的日期优先于这里", "2026-11-20", kind="date"),
     SettingRow("level", "本级层级", "留空：按活动定义；市里用时填 市，乡镇用时填 乡镇", "县"),
@@ -70,7 +70,7 @@ class Settings:
     campaign: str  # 活动名称
     office: str  # 发文单位
     period: str = ""  # 活动期间
-    as_of: date | None = None  # 统计截止日期 when fixed in 设置 (None: not fixed)
+    cutoff: date | None = None  # 统计截止日期 when fixed in 设置 (None: not fixed)
     level: str = ""  # 本级层级 (blank: the campaign definition's default)
     unit_level: str = ""  # 报送层级 (blank: the lowest level)
     fonts: str = ""  # 字体: 公文字体 (default) or 系统字体

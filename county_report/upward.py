@@ -19,7 +19,7 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from .aggregate import EXPECTED, GROUP, REPORTED_COUNT, UNIT, Aggregate
-from .definition import AS_OF, FILLED_ON, upward
+from .definition import AS_OF, FILLED_ON, STATUS, upward
 from .definition import GROUP as GROUP_ROLE
 from .definition import UNIT as UNIT_ROLE
 from .forms import build_form, form_layout, form_title
@@ -104,7 +104,7 @@ def _ledger_extract(agg: Aggregate) -> pd.DataFrame:
         return ledger
     if rule == "overdue":
         return ledger[ledger["_overdue"].astype(bool)]
-    status = agg.campaign.ledger.by_role("status").key
+    status = agg.campaign.ledger.by_role(STATUS).key
     return ledger[ledger[status] != agg.campaign.solved_status]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .definition import AS_OF, FILLED_ON, GROUP, UNIT, Campaign, TableSpec
+from .definition import AS_OF, CATEGORY, DESCRIPTION, FILLED_ON, GROUP, UNIT, Campaign, TableSpec
 from .findings import Finding, finding
 from .manifest import breakdown_rows, is_extract, manifest_findings, other_level_finding
 from .model import Place, Submission
@@ -261,7 +261,7 @@ def _table(
         out.add("too-many-rows", None, sheet=table.sheet, value=len(rows), reason=table.max_rows)
         return None
     parsed = []
-    description = next((c for c in table.columns if c.role == "description"), None)
+    description = next((c for c in table.columns if c.role == DESCRIPTION), None)
     for cells in rows:
         row: dict[str, Any] = {"_row": next(iter(cells.values())).row}
         not_listed: dict[str, dict] = {}
@@ -284,7 +284,7 @@ def _table(
                 later.append(("bad-choice", cell, column.header, not_listed[column.key]))
             elif row[column.key]:
                 continue
-            elif column.role != "category":
+            elif column.role != CATEGORY:
                 listed = "、".join(column.choices)
                 later.append(("bad-choice", cell, column.header, {"value": "（空）", "reason": listed}))
             elif description is not None and row.get(description.key):

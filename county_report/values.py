@@ -233,10 +233,6 @@ def clean_text(raw: object) -> tuple[str, bool, bool]:
 
     Returns (text, had_control_chars, was_truncated).
     """
-    if type(raw) is str and raw.isprintable():  # most cells: nothing to strip (checked in C)
-        text = raw.strip()
-        if len(text) <= EXCEL_TEXT_LIMIT:
-            return text, False, False
     if raw is None:
         return "", False, False
     if isinstance(raw, float) and raw == int(raw):

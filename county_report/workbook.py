@@ -42,7 +42,7 @@ from .aggregate import (
 )
 from .atomic import atomic_write
 from .cnformat import cn_date, display_width
-from .definition import lower_level
+from .definition import CATEGORY, CONTENT, TITLE, lower_level
 from .findings import Finding, Severity
 from .period_sheets import HISTORY_SHEET, PERIOD_HEADER, TREND_SHEET, draw_trends, history_rows, trend_chart
 from .periods import EXPECTED_KEY, REPORTED_KEY, PeriodFigures
@@ -216,7 +216,7 @@ def category_sheet(agg: Aggregate) -> Sheet:
     """问题分类统计: category × status counts with 合计 row and column."""
     table = agg.category_status
     full = pd.concat([table, table.sum().to_frame(TOTAL).T])
-    header = agg.campaign.ledger.by_role("category").header
+    header = agg.campaign.ledger.by_role(CATEGORY).header
     columns = [Column(header, "text", [str(i) for i in full.index])]
     columns += [Column(str(c), "int", _values(full[c])) for c in full.columns]
     return Sheet("问题分类统计", tuple(columns), ("",) * len(table) + ("total",), (1, 1))
@@ -225,7 +225,7 @@ def category_sheet(agg: Aggregate) -> Sheet:
 def highlight_sheet(agg: Aggregate) -> Sheet:
     """典型事例: title and content of every highlight, with where it came from."""
     table, h = agg.campaign.highlights, agg.highlights
-    title, content = table.by_role("title"), table.by_role("content")
+    title, content = table.by_role(TITLE), table.by_role(CONTENT)
     columns = [
         *_place_columns(h, agg, with_type=False),
         Column(title.header, "text", _values(h[title.key])),

@@ -29,7 +29,6 @@ WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker: a runaway all
 # of these, so a worker never runs dry during a nap: with 8, a worker left with 5 fast jobs (calamine
 # alone: ~0.6 ms each) emptied its queue and waited (3,000 forms: 2.2 s; with 32: 0.9 s).
 AHEAD = 32
-NAP_SECONDS = 0.01  # a form takes ~4 ms: a nap lets a few results gather per wake-up
 
 
 @dataclass(frozen=True)
@@ -225,8 +224,6 @@ class _Pool:
                         workers[i] = w = Worker(self.ctx, self.task)
                         w.await_ready()
                     self._fill(w, pending)
-                if all(len(w.queue) > AHEAD // 2 for w in workers):
-                    time.sleep(NAP_SECONDS)  # every worker has plenty to do: collect several at once
         finally:
             for w in workers:
                 if not w.conn.closed:

@@ -268,11 +268,7 @@ def test_the_period_fixed_in_settings_is_prefilled_and_locked(tmp_path):
     from county_report.definition import AS_OF
     from county_report.settings import Settings
 
-    @dataclasses.dataclass(frozen=True)
-    class WithPeriod(Settings):  # settings.toml's 统计截止日期 (issue 17) as the loader will give it
-        as_of: date | None = None
-
-    settings = WithPeriod("示例县", "大走访", "县委办", as_of=date(2026, 11, 20))
+    settings = Settings("示例县", "大走访", "县委办", cutoff=date(2026, 11, 20))
     paths = write_forms(SPEC, SMALL_ROSTER, settings, tmp_path)
     cell = LAYOUT.fields[SPEC.role(AS_OF).key].value_cell
     for path in paths:

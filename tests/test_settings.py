@@ -111,14 +111,14 @@ def test_labels_are_found_wherever_they_stand_with_colons_and_spaces(tmp_path):
     ws["B7"], ws["C7"] = "发文单位:", "中共丙镇委员会"
     ws["B8"], ws["C8"] = "统计截止日期", "2026年11月20日"
     wb.save(tmp_path / "名册.xlsx")
-    assert load_settings(tmp_path) == Settings("丙镇", "大走访", "中共丙镇委员会", as_of=date(2026, 11, 20))
+    assert load_settings(tmp_path) == Settings("丙镇", "大走访", "中共丙镇委员会", cutoff=date(2026, 11, 20))
 
 
 @pytest.mark.parametrize("typed", [date(2026, 11, 20), "2026-11-20", "2026/11/20", "20261120", 46346])
 def test_a_fixed_period_as_clerks_type_it(tmp_path, typed):
     templates = _roster(tmp_path, settings_rows(DEMO))
     _set(templates, "统计截止日期", typed)
-    assert load_settings(templates).as_of == date(2026, 11, 20)
+    assert load_settings(templates).cutoff == date(2026, 11, 20)
 
 
 def test_a_bad_date_names_the_cell(tmp_path):
@@ -228,7 +228,7 @@ def test_settings_toml_is_converted_once_into_the_sheet(tmp_path):
     assert renamed == templates / "settings.toml.已转入名册" and renamed.is_file()
     assert not (templates / "settings.toml").exists()
     after = load_settings(templates)
-    assert after == before and after.as_of == date(2026, 11, 15) and after.notices == ()
+    assert after == before and after.cutoff == date(2026, 11, 15) and after.notices == ()
     assert load_roster(templates / "名册.xlsx", SPEC).units == (("城关镇", "东风村"), ("河西乡", "柳树村"))
     assert convert_settings_toml(templates) is None  # once only
     assert read_settings_sheet(templates / "名册.xlsx") is not None

@@ -7,10 +7,16 @@ from .checks import CHECKS, Check
 from .labels import normalize_label, normalize_name
 from .model import (
     AS_OF,
+    CATEGORY,
+    CONTENT,
     CUMULATIVE,
+    DEADLINE,
+    DESCRIPTION,
     FILLED_ON,
     GROUP,
     PER_PERIOD,
+    STATUS,
+    TITLE,
     UNIT,
     Campaign,
     Column,
@@ -26,6 +32,12 @@ from .model import (
 from .types import MICRO, TYPES, FieldType
 
 __all__ = [
+    "CATEGORY",
+    "CONTENT",
+    "DEADLINE",
+    "DESCRIPTION",
+    "STATUS",
+    "TITLE",
     "AS_OF",
     "CHECKS",
     "CUMULATIVE",

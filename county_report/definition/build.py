@@ -20,12 +20,18 @@ from .kinds import KINDS, OPERATORS, Count, Derived, MetricKind, WeightedMean
 from .labels import normalize_label, normalize_name
 from .model import (
     AS_OF,
+    CATEGORY,
+    CONTENT,
     CUMULATIVE,
+    DEADLINE,
     DEFAULT_SECTION,
+    DESCRIPTION,
     FILLED_ON,
     GROUP,
     LOWER,
     PERIOD_KINDS,
+    STATUS,
+    TITLE,
     UNIT,
     Campaign,
     Column,
@@ -53,9 +59,9 @@ WHAT = "活动定义文件"
 MAX_PROBLEMS_SHOWN = 12
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 HEADER_ROLES = (FILLED_ON, AS_OF)
-LEDGER_ROLES = ("category", "description", "deadline", "status")
-HIGHLIGHT_ROLES = ("title", "content")
-EXTRA_ROLES = ("category", "description", "deadline", "status")  # any or none, in a further table
+LEDGER_ROLES = (CATEGORY, DESCRIPTION, DEADLINE, STATUS)
+HIGHLIGHT_ROLES = (TITLE, CONTENT)
+EXTRA_ROLES = LEDGER_ROLES  # any or none, in a further table
 BARE_KINDS = tuple(k for k in KINDS.values() if not k.keys)  # kinds with nothing to resolve
 UPWARD_LEDGER = ("open", "overdue", "all", "none")
 RATE_MEANINGS = {"progress": "工作进度", "share": "构成占比"}

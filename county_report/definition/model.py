@@ -21,6 +21,9 @@ GROUP, UNIT, LOWER = "group", "unit", "lower"  # roles of the place fields the l
 # Keys the program gives its own values start with "_", which no definition key may (they begin
 # with a letter), so the run's tables never collide with a campaign's keys.
 FILLED_ON, AS_OF = "filled_on", "as_of"  # the header roles every definition declares
+# Roles of table columns: the 问题台账 (and any further ledger) and the 典型事例
+CATEGORY, DESCRIPTION, DEADLINE, STATUS = "category", "description", "deadline", "status"
+TITLE, CONTENT = "title", "content"
 # How a figure runs over periods: a to-date total (累计, the default for what adds up) or the
 # period's own amount (本期). Averages and rates are point-in-time and have neither.
 CUMULATIVE, PER_PERIOD = "累计", "本期"
