@@ -13,7 +13,6 @@ to install instead of a SyntaxError. The work is in envsetup.py beside it.
 
 from __future__ import print_function, unicode_literals
 
-import os
 import sys
 
 REQUIRED = (3, 11)
@@ -63,7 +62,6 @@ def main(argv):
     if sys.version_info[:2] < REQUIRED:
         say(too_old_message(sys.version_info, sys.executable, sys.platform))
         return 2
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import envsetup
 
     return envsetup.main(argv)

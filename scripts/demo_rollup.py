@@ -18,16 +18,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from county_report.cli import _utf8_console
+from county_report.console import summary_lines
+from county_report.errors import ConfigError, OutputsBusy
+from county_report.model import RunOptions, RunResult
+from county_report.pipeline import run
+from county_report.settings import load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from county_report.cli import _utf8_console  # noqa: E402
-from county_report.console import summary_lines  # noqa: E402
-from county_report.errors import ConfigError, OutputsBusy  # noqa: E402
-from county_report.model import RunOptions, RunResult  # noqa: E402
-from county_report.pipeline import run  # noqa: E402
-from county_report.settings import load_settings  # noqa: E402
-
 EXAMPLE = ROOT / "examples" / "三县汇总"
 CITY = EXAMPLE / "示例市"
 COUNTIES = (ROOT, EXAMPLE / "丰乐县", EXAMPLE / "桃源县")  # each holds templates/ and inputs/

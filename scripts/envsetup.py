@@ -257,9 +257,33 @@ def _option(args: list[str], name: str) -> str | None:
 
 def after_install() -> None:
     """What a first run needs besides packages (each once; quiet when nothing changes)."""
+    if managed():
+        link_project()
     if os.name == "nt" and managed():  # only the project's own .venv is the button's to use
         configure_excel_button(Path(sys.executable))
     convert_old_settings()
+
+
+PROJECT_PTH = "county_report_project.pth"
+
+
+def link_project() -> None:
+    """Make the project importable in its own .venv, as `pip install -e .` would, without a build:
+    a .pth file naming the project folder, so `python scripts/….py` finds county_report. It takes
+    effect for this process too (site.addsitedir reads the folder's .pth files)."""
+    import site
+    import sysconfig
+
+    packages = Path(sysconfig.get_paths()["purelib"])
+    pth = packages / PROJECT_PTH
+    wanted = str(ROOT) + "\n"
+    try:
+        if not pth.is_file() or pth.read_text(encoding="utf-8") != wanted:
+            pth.write_text(wanted, encoding="utf-8")
+    except OSError as exc:
+        say(f"未能写入 {pth}（{exc}）：scripts/ 中的脚本可能找不到程序，请在项目文件夹中运行 run_report.py。")
+        return
+    site.addsitedir(str(packages))
 
 
 def configure_excel_button(python: Path, home: Path | None = None) -> None:
@@ -318,9 +342,11 @@ def convert_old_settings() -> None:
     templates = ROOT / "templates"
     if not (templates / "settings.toml").is_file():
         return
-    sys.path.insert(0, str(ROOT))
-    from county_report.errors import ConfigError
-    from county_report.settings_sheet import convert_settings_toml
+    try:  # importable in the project's own .venv (link_project) or wherever it was installed
+        from county_report.errors import ConfigError
+        from county_report.settings_sheet import convert_settings_toml
+    except ImportError:
+        return  # the run reads settings.toml as before and says where the settings now belong
 
     try:
         renamed = convert_settings_toml(templates)

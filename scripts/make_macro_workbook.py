@@ -21,14 +21,11 @@ from datetime import datetime
 from pathlib import Path
 
 import xlsxwriter
+from vba_project import replace_module_source
+
+from county_report import excel_entry as entry
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
-
-from vba_project import replace_module_source  # noqa: E402
-
-from county_report import excel_entry as entry  # noqa: E402
-
 WORKBOOK_NAME = "报表助手.xlsm"  # any name works: the macros import a fixed module
 BUTTON_MODULE = "report_button"  # macros/report_button.py
 # (caption, macro, cell) of each button; the macros are in MODULE1_SOURCE.

@@ -24,11 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from envsetup import MANIFEST, host_platform
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from envsetup import MANIFEST, host_platform  # noqa: E402
-
 BUNDLE_NAME = "报表助手-离线安装包"
 README_NAME = "离线安装说明.txt"
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")

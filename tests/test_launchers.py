@@ -318,3 +318,27 @@ def test_a_first_run_moves_an_old_settings_toml_into_the_roster(tmp_path, monkey
     assert "已把 settings.toml 中的设置转入 templates/名册.xlsx 的「设置」工作表" in capsys.readouterr().err
     assert (templates / "settings.toml.已转入名册").is_file() and not (templates / "settings.toml").exists()
     assert "设置" in load_workbook(templates / "名册.xlsx").sheetnames
+
+
+def test_the_projects_own_venv_can_import_the_program_from_scripts(tmp_path, monkeypatch):
+    """link_project writes a .pth naming the project folder into the .venv's site-packages (what
+    `pip install -e .` does, without a build), so `python scripts/demo_rollup.py` needs no sys.path
+    patch; it is read at once for this process too, and rewritten only when the folder moved."""
+    import site
+    import sysconfig
+
+    packages = tmp_path / "site-packages"
+    packages.mkdir()
+    monkeypatch.setattr(sysconfig, "get_paths", lambda *a, **k: {"purelib": str(packages)})
+    added = []
+    monkeypatch.setattr(site, "addsitedir", added.append)
+    envsetup.link_project()
+    pth = packages / envsetup.PROJECT_PTH
+    assert pth.read_text(encoding="utf-8") == f"{envsetup.ROOT}\n"
+    assert added == [str(packages)]
+    stamp = pth.stat().st_mtime_ns
+    envsetup.link_project()
+    assert pth.stat().st_mtime_ns == stamp  # already right: left alone
+    monkeypatch.setattr(envsetup, "ROOT", tmp_path / "搬到别处的报表助手")
+    envsetup.link_project()
+    assert pth.read_text(encoding="utf-8") == f"{tmp_path / '搬到别处的报表助手'}\n"

@@ -6,7 +6,7 @@ that wrapped or stopped a total, a formula without its value, a form sheet twice
 a number, a decimal comma, links, pipes and odd names. The county is run with worker processes,
 then read in this process (--workers 0, with its outputs inside the inputs, twice), then with a
 runaway Word template.
-Usage: .venv/bin/python scripts/hostile_run.py [--keep]
+Usage: .venv/bin/python tests/hostile_run.py [--keep]
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+import hostile
+import hostile_counts
+import openpyxl
 
-import hostile  # noqa: E402
-import hostile_counts  # noqa: E402
-import openpyxl  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LIMIT_SECONDS, LIMIT_MIB = 30, 1024
 
