@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl.styles import Font
+from openpyxl.utils import column_index_from_string
 
-from .aggregate import EXPECTED, GROUP, REPORTED_COUNT, UNIT, Aggregate
+from .aggregate import EXPECTED, GROUP, OVERDUE, REPORTED_COUNT, UNIT, Aggregate
 from .definition import AS_OF, FILLED_ON, STATUS, upward
 from .definition import GROUP as GROUP_ROLE
 from .definition import UNIT as UNIT_ROLE
@@ -103,7 +104,7 @@ def _ledger_extract(agg: Aggregate) -> pd.DataFrame:
     if rule == "all":
         return ledger
     if rule == "overdue":
-        return ledger[ledger["_overdue"].astype(bool)]
+        return ledger[ledger[OVERDUE].astype(bool)]
     status = agg.campaign.ledger.by_role(STATUS).key
     return ledger[ledger[status] != agg.campaign.solved_status]
 
@@ -119,12 +120,13 @@ def _write_rows(ws, place, table, rows: pd.DataFrame, with_source: bool = False)
         return
     rows = rows.head(table.max_rows)
     first = place.first_row
-    for i, (_, row) in enumerate(rows.iterrows()):
-        for column in table.columns:
-            value = row.get(column.key)
+    where = [(c.key, column_index_from_string(place.columns[c.key])) for c in table.columns if c.key in rows]
+    for i, row in enumerate(rows.to_dict("records")):  # plain dicts: iterrows builds a Series a row
+        for key, at in where:
+            value = row[key]
             if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
                 continue
-            ws[f"{place.columns[column.key]}{first + i}"] = value.item() if hasattr(value, "item") else value
+            ws.cell(first + i, at, value.item() if hasattr(value, "item") else value)
     if with_source and GROUP in rows:
         column = len(table.columns) + 1
         ws.cell(place.header_row, column, SOURCE_HEADER).font = Font(bold=True)
