@@ -345,17 +345,6 @@ _FORMAT_NOT_UNDERSTOOD = (
 )
 
 
-# What python-calamine says when it does not understand how a sound file is written (as opposed
-# to data that contradicts itself, such as a missing shared string: that file is damaged).
-_FORMAT_NOT_UNDERSTOOD = (
-    "Cannot detect file format",
-    "Expecting ",
-    "Unsupported",
-    "unsupported",
-    "Unrecognized",
-)
-
-
 def _unread(outcome: Outcome) -> Finding:
     if isinstance(outcome.value, Finding):
         return outcome.value
