@@ -48,7 +48,7 @@ def summary_lines(result: RunResult, check_only: bool = False) -> list[str]:
         f"读取文件 {summary['files_read']} 个：采用 {summary['accepted']} 个，拒收 {summary['rejected']} 个，"
         f"被取代 {summary['superseded']} 个；跳过 {summary['skipped']} 个。" + _reused(summary["reused"]),
         f"错误 {summary['errors']} 条，警告 {summary['warnings']} 条。",
-        f"已报{summary.unit_name}{summary['reported']} 个 / 应报 {summary['expected']} 个，"
+        f"已报{summary.unit_name} {summary['reported']} 个 / 应报 {summary['expected']} 个，"
         f"未报 {len(summary['missing'])} 个" + _to_correct(summary["to_correct"]) + "。",
     ]
     for key in ("missing", "to_correct") if summary["files_read"] else ():  # an empty folder: everyone

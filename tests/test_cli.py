@@ -51,7 +51,7 @@ def test_check_prints_a_table_and_the_summary_a_clerk_reads(small_county, capsys
     assert "「走访农户」的值「三百户」不是数字。" in out
     assert "城关镇-黄龙村.xlsx" in out and "B11" in out
     assert "读取文件 2 个：采用 1 个，拒收 1 个，被取代 0 个；跳过 0 个。" in out
-    assert "已报村（社区）1 个 / 应报 3 个，未报 1 个，报表有误待更正 1 个。" in out
+    assert "已报村（社区） 1 个 / 应报 3 个，未报 1 个，报表有误待更正 1 个。" in out
 
 
 def test_all_valid_exits_0_and_writes_both_outputs(small_county, capsys):
