@@ -21,7 +21,7 @@ from .model import Submission
 from .provenance import bytes_digest, file_digest, stat_of
 from .roster import Roster
 from .templates import Templates, load_templates
-from .workers import Job, Outcome, run_jobs
+from .workers import Job, Outcome, run_jobs, start_worker
 
 if TYPE_CHECKING:  # the cache module is imported when a run has a data folder
     from .readcache import Fresh, Kept, ReadCache
@@ -210,7 +210,16 @@ def take_in(
         for f in skipped
     }
     reuse = _Reuse(cache, loaded or load_templates(templates)) if cache is not None else None
-    kept = reuse.match(jobs, stats, files) if reuse else {}
+    task = ReadTask(templates, keep=reuse is not None)
+    # with a read cache, every file is hashed to find what changed: one worker boots meanwhile
+    # (~0.3 s) for the changed files, and is stopped unused if none changed
+    started = [start_worker(task)] if reuse and jobs and workers != 0 else []
+    try:
+        kept = reuse.match(jobs, stats, files) if reuse else {}
+    except BaseException:
+        for worker in started:
+            worker.stop(kill=True)
+        raise
     todo = [job for job in jobs if job.index not in kept]
     if workers is None:
         workers = 0 if len(todo) <= IN_PROCESS_UP_TO else min(os.cpu_count() or 1, 4)
@@ -221,10 +230,9 @@ def take_in(
         on_progress(len(kept), total)
     if while_reading is not None and len(todo) >= len(kept):
         while_reading()
-    task = ReadTask(templates, keep=reuse is not None)
 
     def read() -> list[Outcome]:
-        return run_jobs(todo, task, workers, progress)
+        return run_jobs(todo, task, workers, progress, started)
 
     def restore() -> dict[int, Submission | Finding]:
         return reuse.restore(kept, jobs) if reuse and kept else {}

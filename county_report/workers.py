@@ -22,6 +22,8 @@ from typing import Any
 from .oserrors import os_reason
 
 READY = "ready"
+# spawn everywhere: it is what Windows does, and a child must not inherit the parent's heap
+START_METHOD = "spawn"
 START_TIMEOUT_SECONDS = 60  # a worker that cannot start at all (odd embedding) is not a file's fault
 FILE_TIMEOUT_SECONDS = 60  # a real form reads in milliseconds; a minute means something is wrong
 WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space cap per worker: a runaway allocation fails there
@@ -53,19 +55,29 @@ def run_jobs(
     task: Callable[[Job], object],
     workers: int,
     on_done: Callable[[int], None] | None = None,
+    started: Sequence[Worker] = (),
 ) -> list[Outcome]:
-    """Run task(job) for every job in `workers` child processes (0: in this process)."""
+    """Run task(job) for every job in `workers` child processes (0: in this process).
+
+    `started`: workers for `task` started ahead (start_worker), taken first; stopped if not needed."""
     if workers > 0 and jobs:
         try:
-            return _Pool(task, workers).run(jobs, on_done)
+            return _Pool(task, workers).run(jobs, on_done, started)
         except WorkersUnavailable:
             pass  # no child process can start here: read in this process rather than not at all
+    for worker in started:
+        worker.stop(kill=True)
     outcomes = []
     for done, job in enumerate(jobs, 1):
         outcomes.append(_run_here(task, job))
         if on_done:
             on_done(done)
     return outcomes
+
+
+def start_worker(task: Callable[[Job], object]) -> Worker:
+    """A worker whose interpreter boots while the caller still works out its jobs (run_jobs' `started`)."""
+    return Worker(mp.get_context(START_METHOD), task)
 
 
 class WorkersUnavailable(Exception):
@@ -199,13 +211,16 @@ class _Pool:
     def __init__(self, task, size: int):
         self.task = task
         self.size = size
-        # spawn everywhere: it is what Windows does, and a child must not inherit the parent's heap
-        self.ctx = mp.get_context("spawn")
+        self.ctx = mp.get_context(START_METHOD)
 
-    def run(self, jobs: Sequence[Job], on_done) -> list[Outcome]:
+    def run(self, jobs: Sequence[Job], on_done, started: Sequence[Worker] = ()) -> list[Outcome]:
         pending: deque[Job] = deque(jobs)
         results: dict[int, Outcome] = {}
-        workers = [Worker(self.ctx, self.task) for _ in range(min(self.size, len(jobs)))]
+        count = min(self.size, len(jobs))
+        for spare in started[count:]:
+            spare.stop(kill=True)
+        workers = [*started[:count]]
+        workers += [Worker(self.ctx, self.task) for _ in range(count - len(workers))]
         try:
             for w in workers:  # started together above: their interpreters boot in parallel
                 w.await_ready()

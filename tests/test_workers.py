@@ -98,3 +98,29 @@ def test_stopping_the_run_is_not_swallowed():
 
     with pytest.raises(KeyboardInterrupt):
         run_jobs(jobs("a"), Interrupt(), workers=0)
+
+
+class Pid:
+    """A task that answers with the process that ran it."""
+
+    def __call__(self, job: Job) -> int:
+        return os.getpid()
+
+
+def test_a_worker_started_ahead_reads_the_jobs_and_a_spare_is_stopped():
+    # a re-run starts one worker while it hashes the files (intake.take_in): that worker does the
+    # reading, and a worker started ahead that the jobs do not need is not left running
+    ahead = [workers.start_worker(Pid()), workers.start_worker(Pid())]
+    outcomes = run_jobs(jobs("a", "b", "c"), Pid(), workers=1, started=ahead)
+    assert [o.value for o in outcomes] == [ahead[0].process.pid] * 3
+    assert not any(w.process.is_alive() for w in ahead)
+
+
+def test_a_worker_started_ahead_for_no_jobs_is_stopped():
+    for n in (0, 2):  # nothing changed; or read in this process after all
+        ahead = workers.start_worker(Pid())
+        assert run_jobs([], Pid(), workers=n, started=[ahead]) == []
+        assert not ahead.process.is_alive()
+    ahead = workers.start_worker(Pid())
+    assert [o.value for o in run_jobs(jobs("a"), Pid(), workers=0, started=[ahead])] == [os.getpid()]
+    assert not ahead.process.is_alive()
