@@ -28,6 +28,8 @@ def cn_date(d: date) -> str:
 
 def display_width(text: str) -> int:
     """Columns a text takes on screen or in a cell: CJK characters count double."""
+    if text.isascii():  # figures, dates, codes: most of what a workbook's columns are measured by
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

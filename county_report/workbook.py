@@ -386,32 +386,34 @@ def write_sheets(path: Path, sheets: Sequence, created: datetime) -> None:
         if not isinstance(sheet, Sheet):  # a page xlsxwriter draws whole (各期趋势: charts and their table)
             sheet.draw(book, ws)
             continue
-        _set_print(ws, sheet, period)
-        laid_out[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (sheet, _lay_out(ws, sheet, formats))
+        measured = [_Measured.of(col) for col in sheet.columns]
+        _set_print(ws, sheet, measured, period)
+        part = f"xl/worksheets/sheet{ws.index + 1}.xml"
+        laid_out[part] = (sheet, measured, _lay_out(ws, sheet, measured, formats))
     book.close()  # gives every Format used its xf index
-    grids = {part: _grid(s, f, formats) for part, (s, f) in laid_out.items()}
+    grids = {part: _grid(s, m, f, formats) for part, (s, m, f) in laid_out.items()}
     repack(charts.with_east_asian_fonts(package.getvalue()), path, grids)
 
 
-def _set_print(ws, sheet: Sheet, period: str) -> None:
+def _set_print(ws, sheet: Sheet, measured: Sequence[_Measured], period: str) -> None:
     """A4 landscape, text ≥ 8 pt, header row and unit-name columns on every page (printing.py)."""
     rows = len(sheet.columns[0].values) if sheet.columns else 0
-    lines = max((_header_lines(col) for col in sheet.columns), default=1)
-    layout = printing.plan([_width(col) for col in sheet.columns], sheet.freeze[1], rows, lines)
+    lines = max((m.header_lines for m in measured), default=1)
+    layout = printing.plan([m.width for m in measured], sheet.freeze[1], rows, lines)
     printing.apply(ws, layout, sheet.name, period)
 
 
-def _lay_out(ws, sheet: Sheet, formats: _Formats) -> dict[str, list]:
+def _lay_out(ws, sheet: Sheet, measured: Sequence[_Measured], formats: _Formats) -> dict[str, list]:
     """Frozen header, widths and filter; returns each row style's cell formats, used once so they get an xf."""
     ws.freeze_panes(*sheet.freeze)
-    for c, col in enumerate(sheet.columns):
-        ws.set_column(c, c, _width(col), formats.get("long", "") if _wraps(col) else None)
+    for c, m in enumerate(measured):
+        ws.set_column(c, c, m.width, formats.get("long", "") if m.wraps else None)
     rows = min(len(sheet.columns[0].values) if sheet.columns else 0, MAX_ROWS - 1)
     if rows:
         ws.autofilter(0, 0, rows, len(sheet.columns) - 1)
     # dict.fromkeys, not set: formats must be created in the same order every run (stable bytes)
     styles = dict.fromkeys(sheet.styles or ("",))
-    kinds = ["long" if _wraps(col) else col.kind for col in sheet.columns]
+    kinds = ["long" if m.wraps else col.kind for m, col in zip(measured, sheet.columns, strict=True)]
     top = "long" in kinds  # rows of several lines: every cell starts at the top, beside the wrapped text
     cell_formats = {
         s: [
@@ -427,7 +429,9 @@ def _lay_out(ws, sheet: Sheet, formats: _Formats) -> dict[str, list]:
     return cell_formats
 
 
-def _grid(sheet: Sheet, cell_formats: dict[str, list], formats: _Formats) -> Grid:
+def _grid(
+    sheet: Sheet, measured: Sequence[_Measured], cell_formats: dict[str, list], formats: _Formats
+) -> Grid:
     """The sheet's cells for sheetxml, each style as the xf index xlsxwriter gave it on close."""
     return Grid(
         header=[col.header for col in sheet.columns],
@@ -435,8 +439,8 @@ def _grid(sheet: Sheet, cell_formats: dict[str, list], formats: _Formats) -> Gri
         values=[col.values for col in sheet.columns],
         styles=sheet.styles,
         header_xf=formats.xf_index(formats.header),
-        header_lines=max((_header_lines(col) for col in sheet.columns), default=1),
-        row_lines=_row_lines(sheet),
+        header_lines=max((m.header_lines for m in measured), default=1),
+        row_lines=_row_lines(sheet, measured),
         xf={s: [formats.xf_index(f) for f in fmts] for s, fmts in cell_formats.items()},
     )
 
@@ -475,6 +479,20 @@ class _Formats:
         return fmt.xf_index
 
 
+@dataclass(frozen=True)
+class _Measured:
+    """A column's width, whether it wraps, and its header's lines: measured once per sheet written."""
+
+    width: float
+    wraps: bool
+    header_lines: int
+
+    @classmethod
+    def of(cls, col: Column) -> _Measured:
+        width = _width(col)
+        return cls(width, _wraps(col), 1 if display_width(col.header) + 2 <= width else 2)
+
+
 def _width(col: Column) -> float:
     """Column width in Excel units from a sample of values and the header; CJK counts double.
 
@@ -498,13 +516,13 @@ def _wraps(col: Column) -> bool:
     return any(display_width(str(v)) + 1 > MAX_WIDTH for v in col.values[:WIDTH_SAMPLE] if v is not None)
 
 
-def _row_lines(sheet: Sheet) -> list[int] | None:
+def _row_lines(sheet: Sheet, measured: Sequence[_Measured]) -> list[int] | None:
     """Lines each row needs for its wrapped text, so every program shows it whole: row heights are
     written, not left to a program's autofit (LibreOffice and WPS do not autofit on opening)."""
-    wrapped = [col for col in sheet.columns if _wraps(col)]
+    wrapped = [(m.width, col) for m, col in zip(measured, sheet.columns, strict=True) if m.wraps]
     if not wrapped:
         return None
-    per_column = [list(map(partial(_lines, _width(col)), col.values)) for col in wrapped]
+    per_column = [list(map(partial(_lines, width), col.values)) for width, col in wrapped]
     return list(map(max, *per_column)) if len(per_column) > 1 else per_column[0]
 
 
@@ -519,7 +537,3 @@ def _lines(width: float, value: object) -> int:
 def _text_width(text: str) -> int:
     """Display columns, fast: a CJK character is 3 bytes in UTF-8 and 2 columns wide, ASCII 1 and 1."""
     return (len(text.encode("utf-8", "replace")) + len(text)) // 2
-
-
-def _header_lines(col: Column) -> int:
-    return 1 if display_width(col.header) + 2 <= _width(col) else 2

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from county_report.cnformat import FILTERS, MISSING, cn_date, integer, money, number, pct, wan
+from county_report.cnformat import FILTERS, MISSING, cn_date, display_width, integer, money, number, pct, wan
 
 
 def test_date_has_full_year_and_no_leading_zeros():
@@ -61,3 +61,19 @@ def test_filters_are_registered_under_chinese_names():
     # 万 and 百分比 now take an argument (万(1), 百分比(2)) and write through the one style function
     assert FILTERS["万"](48800) == wan(48800) == "4.88万" and FILTERS["日期"] is cn_date
     assert FILTERS["百分比"](0.6025) == pct(0.6025) == "60.3%" and FILTERS["金额"] is money
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("", 0),
+        ("1,234.50", 8),
+        ("2026-11-20", 10),
+        ("柳林镇", 6),
+        ("东风村A组", 9),
+        ("（95.54%）", 10),
+        ("Ｆ", 2),
+    ],
+)
+def test_display_width_counts_wide_characters_double(text, width):
+    assert display_width(text) == width
