@@ -190,7 +190,13 @@ def _result(started: datetime, intake: Intake, chosen: Selection, templates: Tem
 
 # What writing the outputs imports (pandas alone takes ~0.5 s): loaded while the workers read,
 # when the parent process has little else to do.
-_OUTPUT_MODULES = ("county_report.report_facts", "county_report.workbook", "county_report.report")
+_OUTPUT_MODULES = (
+    "county_report.report_facts",
+    "county_report.workbook",
+    "county_report.report",
+    "county_report.upward",
+    "county_report.status_note",
+)
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
