@@ -153,9 +153,15 @@ class ReadTask:
     def __init__(self, templates: Path, keep: bool = False):
         self.templates = Path(templates)
         self.keep = keep
+        self._loaded: Templates | None = None  # for this run: a new run makes a new task
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_loaded": None}  # each worker loads its own
 
     def __call__(self, job: Job) -> Read:
-        loaded = _templates(self.templates)
+        if self._loaded is None:  # once, not per file (checking the files' dates cost 0.07 ms a form)
+            self._loaded = _templates(self.templates)
+        loaded = self._loaded
         return read_file(job.path, job.display_name, loaded.campaign, loaded.roster, self.keep)
 
 
