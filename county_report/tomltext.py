@@ -26,7 +26,12 @@ _MESSAGES = (
     ("Invalid value", "等号右边的值写法不对"),
     ("Invalid initial character for a key part", "项目名称写法不对"),
     ("Cannot overwrite a value", "同一个项目写了两次"),
+    ("Cannot mutate immutable namespace", "同一个项目写了两次"),
+    ("Cannot redefine namespace", "同一个项目写了两次"),
+    ("Duplicate inline table key", "同一个项目写了两次"),
     ("Cannot declare", "同一个段落（方括号中的名称）写了两次"),
+    ("Expected ']' at the end of a table declaration", "段落名称的方括号没有成对"),
+    ("Expected ']]' at the end of an array declaration", "段落名称的双方括号没有成对"),
     ("Unterminated string", "引号没有成对"),
     ("Illegal character", "引号没有成对，或文字中有不能直接出现的字符"),
     ("Unclosed array", "方括号没有成对"),
@@ -39,21 +44,28 @@ _MESSAGES = (
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The parsed file; ConfigError in Chinese (naming `what`, the file and the line) when it cannot be read."""
+    return read_toml_text(path, what)[1]
+
+
+def read_toml_text(path: Path, what: str, shown: str = "") -> tuple[str, dict[str, Any]]:
+    """The file's text (for line numbers and digests) and its values, read once; messages name the
+    file as `shown` (its full path unless told)."""
     path = Path(path)
+    shown = shown or str(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"找不到{what}：{path}") from None
     except OSError as exc:
-        raise ConfigError(f"{what} {path} 无法打开（{exc.strerror or exc}）。") from None
-    text = decode_text(data, path, what)
+        raise ConfigError(f"{what} {shown} 无法打开（{exc.strerror or exc}）。") from None
+    text = decode_text(data, shown, what)
     try:
-        return tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(toml_error_message(exc, text, path, what)) from None
+        raise ConfigError(toml_error_message(exc, text, shown, what)) from None
 
 
-def decode_text(data: bytes, path: Path, what: str) -> str:
+def decode_text(data: bytes, path: Path | str, what: str) -> str:
     """Text from UTF-8 (with or without BOM), UTF-16 with BOM (Notepad's “Unicode”), or GB18030/GBK."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -72,7 +84,7 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def toml_error_message(exc: tomllib.TOMLDecodeError, text: str, path: Path, what: str) -> str:
+def toml_error_message(exc: tomllib.TOMLDecodeError, text: str, path: Path | str, what: str) -> str:
     """`设置文件 … 第 3 行有误：引号没有成对。这一行是「…」。请…`, from tomllib's English message."""
     raw = str(exc)
     match = _POSITION.search(raw)
@@ -92,17 +104,18 @@ def line_hint(line: str) -> str:
     """What is most likely wrong with one line as a clerk typed it, and how to write it."""
     outside = _QUOTED.sub('""', line).partition("#")[0]  # what is not already inside English quotes
     if any(q in outside for q in _CHINESE_QUOTES):
-        return '请把中文引号（“ ” ‘ ’）改成英文双引号 "（先把输入法切换到英文再输入）。'
+        return '提示：文字两边要用英文双引号 "，不能用中文引号“”。请先把输入法切换到英文再输入。'
     if any(c in outside for c in _FULL_WIDTH_SYNTAX):
-        return "等号、方括号、逗号、井号要用英文半角符号（= [ ] , #），请切换到英文输入法重新输入。"
+        return "提示：等号、方括号、逗号、井号要用英文半角符号（= [ ] , #），请切换到英文输入法重新输入。"
     key, sep, value = line.partition("=")
     if sep and not key.strip().startswith(('"', "'")) and not key.strip().isascii():
-        return '中文的项目名称也要用英文双引号括起来，例如 "县名" = "示例县"。'
-    if sep and _is_bare_text(value.strip()):
-        return '文字两边要加英文双引号，例如 "县名" = "示例县"；数字和日期不加引号。'
+        return '提示：中文的项目名称也要用英文双引号括起来，例如 "县名" = "示例县"。'
+    value = value.partition("#")[0].strip()
+    if sep and _is_bare_text(value):
+        return f'提示：文字两边要加英文双引号，例如 {key.strip()} = "{value}"。数字和日期不加引号。'
     if line.count('"') % 2:
-        return '这一行的英文双引号 " 没有成对：文字的开头和结尾各一个。'
-    return '请对照说明检查这一行：每行写成 "项目名称" = "内容"，文字用英文双引号括起来。'
+        return '提示：这一行的英文双引号 " 没有成对：文字的开头和结尾各一个。'
+    return '提示：请对照说明检查这一行：每行写成 "项目名称" = "内容"，文字用英文双引号括起来。'
 
 
 def _is_bare_text(value: str) -> bool:

@@ -167,6 +167,25 @@ def test_a_definition_saved_with_a_bom_or_in_gb18030_is_read(tmp_path, encoding)
     assert load_definition(path).metrics[1].label == "走访农户"
 
 
+def test_a_definition_saved_as_notepad_unicode_with_crlf_is_read(tmp_path):
+    # The definition is read by the same reader as settings.toml: UTF-16 and CRLF as Notepad saves them.
+    path = tmp_path / "form.toml"
+    path.write_bytes(FORM.replace("\n", "\r\n").encode("utf-16"))
+    assert load_definition(path).metrics[1].label == "走访农户"
+
+
+def test_an_unclosed_section_name_is_said_in_chinese(tmp_path):
+    path = tmp_path / "form.toml"
+    path.write_text(FORM.replace("[ranking]", "[ranking", 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_definition(path)
+    said = str(raised.value)
+    assert said.startswith(
+        f"活动定义文件 form.toml 第 {line_of(FORM, '[ranking]')} 行有误：段落名称的方括号没有成对"
+    )
+    assert "Expected" not in said
+
+
 def test_levels_name_the_office_and_an_unknown_level_is_refused(tmp_path):
     path = ROOT / "templates" / "form.toml"
     township = load_campaign(path, level="乡镇")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from ..cnformat import Style
 from ..errors import ConfigError
+from ..tomltext import read_toml_text
 from .checks import CHECKS, DefinitionProblem
 from .kinds import KINDS, OPERATORS, Count, Derived, MetricKind, WeightedMean
 from .labels import normalize_label, normalize_name
@@ -48,7 +49,6 @@ from .model import (
 )
 from .schema import shape_problems
 from .shape import Problem
-from .source import parse_toml, read_text
 from .tomlpos import Path as KeyPath
 from .tomlpos import key_lines, line_of
 from .types import TYPES
@@ -81,8 +81,7 @@ class _Problems:
 def load_definition(path: Path) -> Definition:
     """Read and check a campaign definition; every mistake is a Chinese ConfigError with its line."""
     path = Path(path)
-    text = read_text(path, WHAT)
-    raw = parse_toml(text, path, WHAT)
+    text, raw = read_toml_text(path, WHAT, path.name)
     problems = _Problems()
     problems.items.extend(shape_problems(raw))
     definition = None
