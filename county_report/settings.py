@@ -177,15 +177,16 @@ def _where(roster: Path) -> str:
 
 def settings_from_toml(path: Path) -> Settings:
     """Settings from settings.toml (`"县名" = "示例县"` lines), read in any Notepad encoding."""
-    from .tomltext import decode_text, read_toml
+    from .definition.tomlpos import key_lines, line_of
+    from .tomltext import read_toml_text
 
-    raw = read_toml(path, "设置文件")
-    text = decode_text(path.read_bytes(), path, "设置文件")
-    by_label = {_normalized(k): v for k, v in raw.items()}
+    text, raw = read_toml_text(path, "设置文件")
+    by_label = {_normalized(k): k for k in raw}  # label as compared → key as written
+    lines = key_lines(text)
     values: dict[str, Any] = {}
     for spec in SETTING_ROWS:
-        key = next((lab for lab in spec.labels if lab in by_label), None)
-        value = by_label.get(key) if key else None
+        key = next((by_label[lab] for lab in spec.labels if lab in by_label), None)
+        value = raw.get(key) if key else None
         if _is_blank(value):
             if spec.required:
                 known = [_normalized(k) for k in raw if _normalized(k) not in _ROW_BY_LABEL]
@@ -196,18 +197,9 @@ def settings_from_toml(path: Path) -> Settings:
                 )
             values[spec.attribute] = None if spec.kind == "date" else ""
             continue
-        line = _toml_line(text, key or spec.label)  # a value that is not blank came from a key
+        line = line_of(lines, (key,)) or 1  # a value that is not blank came from a key
         values[spec.attribute] = _parse(spec, value, f"设置文件 {path} 第 {line} 行（{spec.label}）")
     return Settings(**values)
-
-
-def _toml_line(text: str, label: str) -> int:
-    """The line on which `label` is set (for messages; TOML parsers give no positions)."""
-    for number, line in enumerate(text.split("\n"), 1):
-        key = line.partition("=")[0]
-        if _normalized(key.strip().strip("\"'")) == label:
-            return number
-    return 1
 
 
 # ---- values ---------------------------------------------------------------------------------

@@ -213,6 +213,13 @@ def test_settings_toml_missing_key_and_bad_date(tmp_path):
     assert "第 6 行（统计截止日期）填写的「11月底」不是日期" in _error(templates)
 
 
+def test_settings_toml_names_the_line_of_a_label_typed_with_spaces_and_a_colon(tmp_path):
+    templates = _roster(tmp_path, None)
+    text = LEGACY_TOML + '"备注" = """\n统计截止日期 = 见下\n"""\n"统计 截止日期：" = "11月底"\n'
+    (templates / "settings.toml").write_text(text, encoding="utf-8")
+    assert "第 9 行（统计截止日期）填写的「11月底」不是日期" in _error(templates)
+
+
 def test_when_both_exist_the_sheet_wins_and_says_the_file_is_unused(tmp_path):
     templates = _roster(tmp_path, settings_rows(DEMO))
     (templates / "settings.toml").write_text(LEGACY_TOML, encoding="utf-8")
