@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .values import parse_date
+from .values import cell_address, is_blank, parse_date
 
 SETTINGS_SHEET = "设置"
 SETTINGS_FILE = "settings.toml"  # the older, text-file way; read when the roster has no 设置 sheet
@@ -135,15 +135,15 @@ def settings_from_sheet(rows: list[list[object]], roster: Path) -> Settings:
             label = _normalized(cell)
             spec = _ROW_BY_LABEL.get(label)
             if spec is None:
-                if isinstance(cell, str) and 0 < len(label) <= 8 and not _is_blank(row[c + 1]):
-                    unknown.append((label, _address(r, c)))
+                if isinstance(cell, str) and 0 < len(label) <= 8 and not is_blank(row[c + 1]):
+                    unknown.append((label, cell_address(r, c)))
                 continue
             if spec.attribute in found:
                 raise ConfigError(
                     f"{_where(roster)}中「{spec.label}」写了两次（{found[spec.attribute][2]} 和 "
-                    f"{_address(r, c)}）：请删掉其中一行。"
+                    f"{cell_address(r, c)}）：请删掉其中一行。"
                 )
-            found[spec.attribute] = (row[c + 1], _address(r, c + 1), _address(r, c))
+            found[spec.attribute] = (row[c + 1], cell_address(r, c + 1), cell_address(r, c))
     values: dict[str, Any] = {}
     for spec in SETTING_ROWS:
         if spec.attribute not in found:
@@ -187,7 +187,7 @@ def settings_from_toml(path: Path) -> Settings:
     for spec in SETTING_ROWS:
         key = next((by_label[lab] for lab in spec.labels if lab in by_label), None)
         value = raw.get(key) if key else None
-        if _is_blank(value):
+        if is_blank(value):
             if spec.required:
                 known = [_normalized(k) for k in raw if _normalized(k) not in _ROW_BY_LABEL]
                 close = difflib.get_close_matches(spec.label, known, n=1, cutoff=0.5)
@@ -208,7 +208,7 @@ def settings_from_toml(path: Path) -> Settings:
 def _parse(spec: SettingRow, raw: object, where: str) -> object:
     """The typed value of one setting; `where` names the cell or line for the message."""
     if spec.kind == "date":
-        if _is_blank(raw):
+        if is_blank(raw):
             return None
         found = parse_date(raw)
         if found is None:
@@ -236,23 +236,11 @@ def _text(raw: object) -> str:
     return "" if raw is None else str(raw).strip()
 
 
-def _is_blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
 def _normalized(text: object) -> str:
     """A label as compared: NFKC, no spaces, no trailing colon (县名：, 县 名 and 县名 all match)."""
     if not isinstance(text, str):
         return ""
     return "".join(unicodedata.normalize("NFKC", text).split()).rstrip(":：")
-
-
-def _address(row: int, col: int) -> str:
-    letters, col = "", col + 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
 
 
 def _build_label_index(rows: Iterable[SettingRow]) -> Mapping[str, SettingRow]:
