@@ -15,13 +15,12 @@ from types import MappingProxyType
 
 from .definition import Campaign, normalize_label, normalize_name
 from .errors import ConfigError
+from .model import Place
 
 ALIAS_LABEL = "别名"
 TYPE_LABEL = "类型"
 ALIAS_SEPARATORS = ("、", ",", "，", ";", "；")
 HEADER_SEARCH_ROWS = 50
-
-Place = tuple[str, str]  # (group, unit); the group is "" when the office has no group level
 
 
 @dataclass(frozen=True)
