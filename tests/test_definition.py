@@ -248,3 +248,16 @@ def test_a_form_for_another_period_gets_a_warning_at_its_date_cell(small_county)
     )
     assert f.expected == "2026-11-30"
     assert result.accepted == 1 and result.exit_code == 0 and result.as_of == date(2026, 11, 30)
+
+
+def test_the_digest_is_of_the_text_whatever_the_encoding_and_line_ends(tmp_path):
+    # A city compares its definition's digest with a county's: the same text saved differently agrees.
+    digests = set()
+    for name, data in [
+        ("utf8.toml", FORM.encode("utf-8")),
+        ("gbk-crlf.toml", FORM.replace("\n", "\r\n").encode("gb18030")),
+        ("unicode.toml", FORM.encode("utf-16")),
+    ]:
+        (tmp_path / name).write_bytes(data)
+        digests.add(load_definition(tmp_path / name).digest)
+    assert len(digests) == 1 and len(digests.pop()) == 64

@@ -89,12 +89,7 @@ def load_definition(path: Path) -> Definition:
         definition = _Builder(raw, problems).build()
     if problems.items or definition is None:
         raise ConfigError(_message(path, text, problems.items))
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return _with_digest(definition, digest)
-
-
-def _with_digest(definition: Definition, digest: str) -> Definition:
-    return replace(definition, digest=digest)
+    return replace(definition, digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _message(path: Path, text: str, problems: list[Problem]) -> str:

@@ -219,7 +219,7 @@ class Definition:
     solved_status: str
     report: ReportRules = ReportRules()
     upward_ledger: str = "open"  # the ledger items an upward submission carries
-    digest: str = ""  # sha256 of the file's bytes
+    digest: str = ""  # sha256 of the file's text as UTF-8 with LF line ends: the same in any encoding
 
     def level(self, text: str) -> Level | None:
         return next((lv for lv in self.levels if lv.matches(text)), None)
