@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from .kinds import KIND_KEYS, KINDS
 from .shape import BOOLEAN, INTEGER, NUMBER, TEXT, TEXTS, Key, Problem, Shape
-from .tomlpos import Path, line_of
+from .tomlpos import Path
 
 STYLE = Shape(
     (
@@ -331,10 +331,4 @@ def key_rows(shape: Shape = SCHEMA, prefix: str = "") -> Iterator[tuple[str, str
         yield dotted, key.doc
         if key.shape is not None:
             inner = f"{dotted}[]." if key.kind == "tables" and prefix else f"{dotted}."
-            if key.kind == "tables" and not prefix:
-                inner = f"{dotted}."
             yield from key_rows(key.shape, inner)
-
-
-def line_for(lines: Mapping[Path, int], path: Path) -> int | None:
-    return line_of(dict(lines), path)
