@@ -16,6 +16,7 @@ from types import MappingProxyType
 from .definition import Campaign, normalize_label, normalize_name
 from .errors import ConfigError
 from .model import Place
+from .settings import roster_unreadable
 
 ALIAS_LABEL = "别名"
 TYPE_LABEL = "类型"
@@ -123,7 +124,7 @@ def load_roster(path: Path, campaign: Campaign) -> Roster:
             sheet = book.get_sheet_by_name(name)
             sheets.append((name, sheet.to_python(), _merged(sheet)))
     except Exception as exc:  # noqa: BLE001 - any reader failure means the roster is unusable
-        raise ConfigError(f"名册文件无法读取：{path}（{exc}）。请用 Excel 打开后另存为 .xlsx。") from None
+        raise roster_unreadable(path, exc) from None
     scope = campaign.scope
     wanted = [lv.name for lv in (scope.group, scope.unit) if lv is not None]
     for name, rows, merged in sheets:

@@ -123,7 +123,12 @@ def read_settings_sheet(roster: Path) -> list[list[Any]] | None:
         name = next((n for n in book.sheet_names if _normalized(n) == SETTINGS_SHEET), None)
         return None if name is None else book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:  # noqa: BLE001 - any reader failure means the roster is unusable
-        raise ConfigError(f"名册文件无法读取：{roster}（{exc}）") from None
+        raise roster_unreadable(roster, exc) from None
+
+
+def roster_unreadable(roster: Path, exc: Exception) -> ConfigError:
+    """The one message for a 名册.xlsx no reader can open, whichever of its sheets was wanted."""
+    return ConfigError(f"名册文件无法读取：{roster}（{exc}）。请用 Excel 打开后另存为 .xlsx。")
 
 
 def settings_from_sheet(rows: list[list[object]], roster: Path) -> Settings:

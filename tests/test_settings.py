@@ -178,6 +178,13 @@ def test_no_roster_and_no_settings_file(tmp_path):
     assert _error(tmp_path).startswith(f"找不到名册文件：{tmp_path / '名册.xlsx'}")
 
 
+def test_a_roster_no_reader_can_open_says_how_to_fix_it(tmp_path):
+    tmp_path.joinpath("名册.xlsx").write_bytes(b"not a workbook")
+    message = _error(tmp_path)
+    assert message.startswith(f"名册文件无法读取：{tmp_path / '名册.xlsx'}（")
+    assert message.endswith("请用 Excel 打开后另存为 .xlsx。")
+
+
 def test_a_roster_without_a_settings_sheet_says_how_to_add_one(tmp_path):
     message = _error(_roster(tmp_path, None))
     assert "中没有「设置」工作表：请加一张名为「设置」的工作表" in message
