@@ -85,12 +85,6 @@ class Read:
         return value
 
 
-def discover(inputs: Path) -> list[tuple[str, Path]]:
-    """Every file under the inputs folder (sub-folders included) with its name relative to it
-    (`城关镇/东风村.xlsx`), in a stable order. Paths not read are findings: see listing.py."""
-    return list(listing.discover(inputs).files)
-
-
 def triage(
     inputs: Path, exclude: Collection[Path | tuple[Path, str]] = ()
 ) -> tuple[tuple[Finding, ...], list[tuple[str, Path, str]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from county_report.intake import discover
+from county_report.listing import discover
 
 
 def test_discover_lists_files_in_sub_folders_by_relative_name(tmp_path):
@@ -13,7 +13,7 @@ def test_discover_lists_files_in_sub_folders_by_relative_name(tmp_path):
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"x")
-    found = discover(tmp_path)
+    found = discover(tmp_path).files
     assert [name for name, _ in found] == sorted(
         [".隐藏/四村.xlsx", "乙镇/二村.xlsx", "乙镇/深/三村.xlsx", "甲村.xlsx"]
     )
