@@ -95,8 +95,8 @@ def triage(
     listed = listing.discover(inputs, exclude=exclude)
     out = []
     for name, path in listed.files:
-        hidden_folder = any(part.startswith(".") for part in Path(name).parts[:-1])
-        out.append((name, path, "隐藏文件夹中的文件" if hidden_folder else classify(path) or ""))
+        hidden = listing.in_hidden_folder(name)
+        out.append((name, path, "隐藏文件夹中的文件" if hidden else classify(path) or ""))
     return tuple(listed.findings), out
 
 

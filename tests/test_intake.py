@@ -37,3 +37,20 @@ def test_the_reader_reads_the_bytes_the_guard_checked(tmp_path):
     path.write_bytes(b"swapped after screening")
     form = read_form(path, spec, path.name, data)
     assert form.findings == () and form.fields[spec.role(UNIT).key].raw == "东风村"
+
+
+def test_triage_skips_files_in_hidden_folders_at_any_depth(tmp_path):
+    from county_report.intake import triage
+
+    for name in ("甲村.xlsx", ".备份/乙村.xlsx", "城关镇/.旧/丙村.xlsx", "城关镇/.丁村.xlsx"):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    _, triaged = triage(tmp_path)
+    reasons = {name: reason for name, _, reason in triaged}
+    assert reasons == {
+        "甲村.xlsx": "",
+        ".备份/乙村.xlsx": "隐藏文件夹中的文件",
+        "城关镇/.旧/丙村.xlsx": "隐藏文件夹中的文件",
+        "城关镇/.丁村.xlsx": "隐藏文件",
+    }
