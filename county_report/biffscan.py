@@ -15,7 +15,16 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from .sheetscan import MAX_COLS, MAX_MERGED_CELLS, MAX_MERGES, MAX_ROWS, CountTooLarge, SheetTooLarge, a1
+from .sheetscan import (
+    MAX_COLS,
+    MAX_MERGED_CELLS,
+    MAX_MERGES,
+    MAX_ROWS,
+    CountTooLarge,
+    Refused,
+    SheetTooLarge,
+    a1,
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENDOFCHAIN, _DIFSECT, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
@@ -28,12 +37,8 @@ _DIMENSIONS, _MERGECELLS, _MULRK, _LBL = 0x0200, 0x00E5, 0x00BD, 0x0018
 _STATES = {0: "visible", 1: "hidden", 2: "veryHidden"}
 
 
-class Malformed(Exception):
-    """The container or stream is built so that a reader would crash or loop; `reason` is Chinese."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class Malformed(Refused):
+    """The container or stream is built so that a reader would crash or loop."""
 
 
 @dataclass

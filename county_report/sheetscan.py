@@ -43,12 +43,16 @@ _ENCODINGS = {
 _SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet"}
 
 
-class XmlUnsafe(Exception):
-    """An XML part declares a DTD or entities, or hides its prolog; `reason` is Chinese."""
+class Refused(Exception):
+    """A file a reader must not be given, and why; `reason` is Chinese, for the clerk's finding."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class XmlUnsafe(Refused):
+    """An XML part declares a DTD or entities, or hides its prolog."""
 
 
 @dataclass
@@ -61,12 +65,8 @@ class SheetTooLarge(Exception):
     reason: str
 
 
-class CountTooLarge(Exception):
-    """A part declares or holds more of something than any form could; `reason` is Chinese."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class CountTooLarge(Refused):
+    """A part declares or holds more of something than any form could."""
 
 
 @dataclass
