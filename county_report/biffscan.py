@@ -24,6 +24,8 @@ from .sheetscan import (
     Refused,
     SheetTooLarge,
     a1,
+    beyond_caps,
+    check_cell,
 )
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -268,7 +270,7 @@ class _SheetScan:
             row, col = struct.unpack_from("<HH", body)
             if rtype == _MULRK:
                 col = struct.unpack_from("<H", body, len(body) - 2)[0]
-            self._check(row + 1, col + 1, a1(row + 1, col + 1), "单元格")
+            check_cell("", self.name, row + 1, col + 1, a1(row + 1, col + 1))
         return False
 
     def _dimensions(self, body: bytes) -> None:
@@ -286,8 +288,7 @@ class _SheetScan:
         rows, cols = (rl - rf) % 2**32, (cl - cf) % 2**32  # calamine's u32 arithmetic, wrapping
         if rl > MAX_ROWS or cl > MAX_COLS or rows * cols > MAX_ROWS * MAX_COLS:
             where = f"{a1(rf + 1, cf + 1)}:{a1(rl, cl)}"
-            reason = f"声明的范围 {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-            self.declared = SheetTooLarge("", self.name, where[:40], reason)
+            self.declared = SheetTooLarge("", self.name, where[:40], beyond_caps("声明的范围", where))
 
     def _merges(self, body: bytes) -> None:
         count = struct.unpack_from("<H", body)[0] if len(body) >= 2 else 0
@@ -300,11 +301,6 @@ class _SheetScan:
         if self.merges > MAX_MERGES or self.merged_cells > MAX_MERGED_CELLS:
             reason = f"合并单元格超过 {MAX_MERGES} 处或共覆盖超过 {MAX_MERGED_CELLS} 个单元格"
             raise SheetTooLarge("", self.name, "", reason)
-
-    def _check(self, row: int, col: int, where: str, what: str) -> None:
-        if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
-            reason = f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-            raise SheetTooLarge("", self.name, where[:40], reason)
 
 
 def _sheet_name(body: bytes) -> str:

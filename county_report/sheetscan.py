@@ -78,6 +78,17 @@ class FormulaWithoutValue(Exception):
     cell: str
 
 
+def beyond_caps(what: str, where: str) -> str:
+    """Why a cell or a declared range is refused: `单元格 XFD1 超出上限：…`."""
+    return f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
+
+
+def check_cell(part: str, sheet: str, row: int, col: int, where: str, what: str = "单元格") -> None:
+    """Raise SheetTooLarge for a position (1-based) outside MAX_ROWS × MAX_COLS."""
+    if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
+        raise SheetTooLarge(part, sheet, where[:40], beyond_caps(what, where))
+
+
 def _decoder(first: bytes) -> Callable[[bytes], str]:
     """Bytes → text that keeps ASCII markup intact: UTF-16/32 decoded, anything else as latin-1."""
     if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in first[:4]:
@@ -171,9 +182,7 @@ class _TagScan:
         """Update the position from one start tag; raise SheetTooLarge beyond the caps."""
 
     def check(self, row: int, col: int, where: str, what: str = "单元格") -> None:
-        if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
-            reason = f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-            raise SheetTooLarge(self.part, self.sheet, where[:40], reason)
+        check_cell(self.part, self.sheet, row, col, where, what)
 
     merges = merged_cells = 0
 
