@@ -32,7 +32,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENDOFCHAIN, _DIFSECT, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
 MAX_DIFAT_RESERVE = 2**24  # entries calamine reserves from its reading of header bytes 62..65
 MAX_SHEETS = 1024
-_WORKBOOK_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # calamine's order of preference
+WORKBOOK_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # calamine's order of preference
 _CELL_RECORDS = {0x00FD, 0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x0006}  # LABELSST NUMBER LABEL …
 _BOF, _EOF, _CONTINUE, _FILEPASS, _BOUNDSHEET = 0x0809, 0x000A, 0x003C, 0x002F, 0x0085
 _DIMENSIONS, _MERGECELLS, _MULRK, _LBL = 0x0200, 0x00E5, 0x00BD, 0x0018
@@ -154,7 +154,7 @@ class _Compound:
 
     def workbook_stream(self) -> bytes | None:
         """The first stream calamine accepts among Workbook, Book, WORKBOOK, BOOK; None if none."""
-        for name in _WORKBOOK_STREAMS:
+        for name in WORKBOOK_STREAMS:
             entry = next((e for e in self.entries if e.name == name), None)
             if entry is None:
                 continue

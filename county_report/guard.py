@@ -23,7 +23,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from . import ooxml
-from .biffscan import OLE_MAGIC, Malformed, scan_xls
+from .biffscan import OLE_MAGIC, WORKBOOK_STREAMS, Malformed, scan_xls
 from .findings import Finding, finding
 from .formsheets import form_sheet_copies
 from .oserrors import os_reason
@@ -393,7 +393,7 @@ def _screen_ole(data: bytes, name: str, sheets: Collection[str] | None) -> None:
         _reject("file-encrypted", name)
     if "WordDocument" in book.streams:
         _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
-    if not book.streams & {"Workbook", "Book", "WORKBOOK", "BOOK"}:
+    if not book.streams.intersection(WORKBOOK_STREAMS):
         _reject("file-corrupt", name, reason="不是 Excel 文件")
     if sheets:
         _check_form_sheets(book.sheets, sheets, name)
