@@ -142,36 +142,22 @@ def _digest(path: Path) -> tuple[int, str]:
 
 
 class ReadTask:
-    """The per-file work of a worker: `read_file` with the templates loaded once. Picklable for spawn."""
+    """The per-file work of a worker: `read_file` with the templates loaded once a run. Picklable for
+    spawn: each worker loads its own; reading in this process uses the caller's `loaded`, if given."""
 
-    def __init__(self, templates: Path, keep: bool = False):
+    def __init__(self, templates: Path, keep: bool = False, loaded: Templates | None = None):
         self.templates = Path(templates)
         self.keep = keep
-        self._loaded: Templates | None = None  # for this run: a new run makes a new task
+        self._loaded = loaded  # for this run: a new run makes a new task (and sees an edited roster)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_loaded": None}  # each worker loads its own
 
     def __call__(self, job: Job) -> Read:
-        if self._loaded is None:  # once, not per file (checking the files' dates cost 0.07 ms a form)
-            self._loaded = _templates(self.templates)
+        if self._loaded is None:  # once, not per file
+            self._loaded = load_templates(self.templates)
         loaded = self._loaded
         return read_file(job.path, job.display_name, loaded.campaign, loaded.roster, self.keep)
-
-
-_loaded: dict[tuple, Templates] = {}
-
-
-def _templates(templates: Path) -> Templates:
-    """Settings, definition and roster, loaded once per worker process (again if a file of them
-    changed: reading in this process, one run may follow another with an edited roster)."""
-    from .settings import FORM_FILE, ROSTER_FILE, SETTINGS_FILE
-
-    key = (templates, *(_stat(templates / name) for name in (SETTINGS_FILE, FORM_FILE, ROSTER_FILE)))
-    if key not in _loaded:
-        _loaded.clear()
-        _loaded[key] = load_templates(templates)
-    return _loaded[key]
 
 
 def take_in(
@@ -210,7 +196,7 @@ def take_in(
         for f in skipped
     }
     reuse = _Reuse(cache, loaded or load_templates(templates)) if cache is not None else None
-    task = ReadTask(templates, keep=reuse is not None)
+    task = ReadTask(templates, keep=reuse is not None, loaded=loaded)
     # with a read cache, every file is hashed to find what changed: one worker boots meanwhile
     # (~0.3 s) for the changed files, and is stopped unused if none changed
     started = [start_worker(task)] if reuse and jobs and workers != 0 else []

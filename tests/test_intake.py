@@ -54,3 +54,22 @@ def test_triage_skips_files_in_hidden_folders_at_any_depth(tmp_path):
         "城关镇/.旧/丙村.xlsx": "隐藏文件夹中的文件",
         "城关镇/.丁村.xlsx": "隐藏文件",
     }
+
+
+def test_reading_in_this_process_uses_the_callers_templates_and_workers_load_their_own(tmp_path):
+    import pickle
+    import shutil
+
+    from conftest import FINDING_FIXTURES, ROOT
+
+    from county_report.intake import ReadTask
+    from county_report.model import Submission
+    from county_report.templates import load_templates
+    from county_report.workers import Job
+
+    loaded = load_templates(ROOT / "templates")
+    path = shutil.copy(FINDING_FIXTURES / "good.xlsx", tmp_path / "城关镇-东风村.xlsx")
+    task = ReadTask(tmp_path / "没有这个模板文件夹", loaded=loaded)  # never loaded here: it would fail
+    read = task(Job(0, path, path.name))
+    assert isinstance(read.result(path), Submission) and read.result(path).sha256 == read.sha256
+    assert pickle.loads(pickle.dumps(task))._loaded is None  # a worker loads the folder's own
