@@ -319,13 +319,12 @@ class _Reuse:
         return again
 
     def fresh_read(self, name: str, read: Read) -> Fresh:
-        from .readcache import Fresh, pack
+        """A worker's read to keep (sent packed: the run keeps reads), with the roster's answer now."""
+        from .readcache import Fresh
         from .validate import roster_answer
 
-        packed = read.packed or pack(read.value)
-        return Fresh(
-            name, read.sha256, read.question, roster_answer(read.question, self.roster), read.raw, packed
-        )
+        answer = roster_answer(read.question, self.roster)
+        return Fresh(name, read.sha256, read.question, answer, read.raw, read.packed)
 
 
 # What python-calamine says when it does not understand how a sound file is written (as opposed
