@@ -14,8 +14,6 @@ from .reader import Cell, RawForm
 from .roster import Roster
 from .values import is_blank
 
-# In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
-# and a 序号 that is not a number is no problem at all.
 # A blank metric: counted as 0 in a sum (a warning), left out of an average (a warning), nothing for text.
 BLANK: dict[str, tuple[str, Any]] = {
     "sum": ("blank-metric", 0),
@@ -24,6 +22,8 @@ BLANK: dict[str, tuple[str, Any]] = {
 }
 BLANK["weighted_mean"] = BLANK["mean"]
 AVERAGED = ("mean", "weighted_mean")
+# In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
+# and a 序号 that is not a number is no problem at all.
 _TABLE_CODES = {
     "bad-date": "ledger-bad-date",
     "not-a-number": "",
