@@ -315,7 +315,9 @@ class _Reuse:
         raw = unpack_raw(blob, job.path, mtime)
         again = replace(validate_form(raw, self.campaign, self.roster), sha256=kept.sha256)
         kept_again = pack(replace(again, path=None))  # kept without its path, as the workers keep theirs
-        self.fresh.append(Fresh(job.display_name, kept.sha256, kept.question, answer, blob, kept_again))
+        self.fresh.append(
+            Fresh(job.display_name, kept.sha256, kept.question, answer, value=kept_again, raw=blob)
+        )
         return again
 
     def fresh_read(self, name: str, read: Read) -> Fresh:
@@ -324,7 +326,7 @@ class _Reuse:
         from .validate import roster_answer
 
         answer = roster_answer(read.question, self.roster)
-        return Fresh(name, read.sha256, read.question, answer, read.raw, read.packed)
+        return Fresh(name, read.sha256, read.question, answer, value=read.packed, raw=read.raw)
 
 
 # What python-calamine says when it does not understand how a sound file is written (as opposed
