@@ -181,20 +181,16 @@ def take_in(
     skipped: list[Finding] = list(listed)  # paths not read: links, pipes, unreadable folders
     jobs: list[Job] = []
     stats: dict[str, tuple[int, float]] = {}
+    # a path listing.py refused (a link, a pipe, a folder it could not open) is recorded by name
+    # only: opening a pipe would wait forever; skipped files are recorded with their hash
+    files = {f.file: InputFile(f.file, 0, 0.0, "") for f in listed}
     for name, path, reason in triaged:
+        stats[name] = _stat(path)
         if reason:
             skipped.append(finding("skipped-file", file=name, reason=reason))
+            files[name] = InputFile(name, *stats[name], _digest(path)[1])  # by its path: `name` is as shown
         else:
             jobs.append(Job(len(jobs), path, name))
-        stats[name] = _stat(path)
-    # skipped files are recorded with their hash; a path listing.py refused (a link, a pipe, a
-    # folder it could not open) is recorded by name only: opening a pipe would wait forever
-    files = {
-        f.file: InputFile(f.file, *stats[f.file], _digest(inputs / f.file)[1])
-        if f.file in stats
-        else InputFile(f.file, 0, 0.0, "")
-        for f in skipped
-    }
     reuse = _Reuse(cache, loaded or load_templates(templates)) if cache is not None else None
     task = ReadTask(templates, keep=reuse is not None, loaded=loaded)
     # with a read cache, every file is hashed to find what changed: one worker boots meanwhile

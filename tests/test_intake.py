@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from county_report.listing import discover
 
 
@@ -73,3 +77,20 @@ def test_reading_in_this_process_uses_the_callers_templates_and_workers_load_the
     read = task(Job(0, path, path.name))
     assert isinstance(read.result(path), Submission) and read.result(path).sha256 == read.sha256
     assert pickle.loads(pickle.dumps(task))._loaded is None  # a worker loads the folder's own
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows names cannot hold control characters")
+def test_a_skipped_file_is_recorded_with_its_hash_even_when_its_name_is_shown_escaped(tmp_path):
+    # the record names a file as shown (`\x07` written out), but hashes the file itself
+    from conftest import ROOT
+
+    from county_report.intake import take_in
+    from county_report.provenance import bytes_digest
+
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "~$东\x07村.xlsx").write_bytes(b"lock")
+    (inputs / "~$西村.xlsx").write_bytes(b"lock too")
+    intake = take_in(inputs, ROOT / "templates", workers=0)
+    recorded = {f.name: f.sha256 for f in intake.files}
+    assert recorded == {"~$东\\x07村.xlsx": bytes_digest(b"lock"), "~$西村.xlsx": bytes_digest(b"lock too")}
