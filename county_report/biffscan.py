@@ -15,25 +15,32 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from .sheetscan import MAX_COLS, MAX_MERGED_CELLS, MAX_MERGES, MAX_ROWS, CountTooLarge, SheetTooLarge, a1
+from .sheetscan import (
+    MAX_COLS,
+    MAX_MERGED_CELLS,
+    MAX_MERGES,
+    MAX_ROWS,
+    CountTooLarge,
+    Refused,
+    SheetTooLarge,
+    a1,
+    beyond_caps,
+    check_cell,
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENDOFCHAIN, _DIFSECT, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
 MAX_DIFAT_RESERVE = 2**24  # entries calamine reserves from its reading of header bytes 62..65
 MAX_SHEETS = 1024
-_WORKBOOK_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # calamine's order of preference
+WORKBOOK_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # calamine's order of preference
 _CELL_RECORDS = {0x00FD, 0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x0006}  # LABELSST NUMBER LABEL …
 _BOF, _EOF, _CONTINUE, _FILEPASS, _BOUNDSHEET = 0x0809, 0x000A, 0x003C, 0x002F, 0x0085
 _DIMENSIONS, _MERGECELLS, _MULRK, _LBL = 0x0200, 0x00E5, 0x00BD, 0x0018
 _STATES = {0: "visible", 1: "hidden", 2: "veryHidden"}
 
 
-class Malformed(Exception):
-    """The container or stream is built so that a reader would crash or loop; `reason` is Chinese."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class Malformed(Refused):
+    """The container or stream is built so that a reader would crash or loop."""
 
 
 @dataclass
@@ -147,7 +154,7 @@ class _Compound:
 
     def workbook_stream(self) -> bytes | None:
         """The first stream calamine accepts among Workbook, Book, WORKBOOK, BOOK; None if none."""
-        for name in _WORKBOOK_STREAMS:
+        for name in WORKBOOK_STREAMS:
             entry = next((e for e in self.entries if e.name == name), None)
             if entry is None:
                 continue
@@ -263,7 +270,7 @@ class _SheetScan:
             row, col = struct.unpack_from("<HH", body)
             if rtype == _MULRK:
                 col = struct.unpack_from("<H", body, len(body) - 2)[0]
-            self._check(row + 1, col + 1, a1(row + 1, col + 1), "单元格")
+            check_cell("", self.name, row + 1, col + 1, a1(row + 1, col + 1))
         return False
 
     def _dimensions(self, body: bytes) -> None:
@@ -281,8 +288,7 @@ class _SheetScan:
         rows, cols = (rl - rf) % 2**32, (cl - cf) % 2**32  # calamine's u32 arithmetic, wrapping
         if rl > MAX_ROWS or cl > MAX_COLS or rows * cols > MAX_ROWS * MAX_COLS:
             where = f"{a1(rf + 1, cf + 1)}:{a1(rl, cl)}"
-            reason = f"声明的范围 {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-            self.declared = SheetTooLarge("", self.name, where[:40], reason)
+            self.declared = SheetTooLarge("", self.name, where[:40], beyond_caps("声明的范围", where))
 
     def _merges(self, body: bytes) -> None:
         count = struct.unpack_from("<H", body)[0] if len(body) >= 2 else 0
@@ -295,11 +301,6 @@ class _SheetScan:
         if self.merges > MAX_MERGES or self.merged_cells > MAX_MERGED_CELLS:
             reason = f"合并单元格超过 {MAX_MERGES} 处或共覆盖超过 {MAX_MERGED_CELLS} 个单元格"
             raise SheetTooLarge("", self.name, "", reason)
-
-    def _check(self, row: int, col: int, where: str, what: str) -> None:
-        if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
-            reason = f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-            raise SheetTooLarge("", self.name, where[:40], reason)
 
 
 def _sheet_name(body: bytes) -> str:

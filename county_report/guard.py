@@ -19,11 +19,11 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from . import ooxml
-from .biffscan import OLE_MAGIC, Malformed, scan_xls
+from .biffscan import OLE_MAGIC, WORKBOOK_STREAMS, Malformed, scan_xls
 from .findings import Finding, finding
 from .formsheets import form_sheet_copies
 from .oserrors import os_reason
@@ -224,18 +224,17 @@ def _screen_zip(data: bytes, name: str, sheets: Collection[str] | None) -> None:
             _reject("formula-without-value", name, sheet=sheet, cell=formula.cell)
         except CountTooLarge as count:
             _reject("file-too-large", name, reason=count.reason)
-        if sheets:
-            _check_form_sheets(package, tables, sheets, name)
+        if sheets:  # the sheets as xl/workbook.xml lists them, or an .ods file's scanned tables
+            book = next((n for n in package.names if ooxml.normalised(n) == "xl/workbook.xml"), None)
+            _check_form_sheets(ooxml.sheet_list(package.read(book)) if book else tables, sheets, name)
     except XmlUnsafe as unsafe:
         _reject("xml-unsafe", name, reason=unsafe.reason)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, NotImplementedError, ValueError) as exc:
         _reject("file-corrupt", name, reason=_zip_error_reason(exc))
 
 
-def _check_form_sheets(package: _Package, tables, sheets: Collection[str], name: str) -> None:
+def _check_form_sheets(listed: Sequence[tuple[str, str]], sheets: Collection[str], name: str) -> None:
     """A form sheet present twice (a hidden original and its edited copy, or a second form)."""
-    book = next((n for n in package.names if ooxml.normalised(n) == "xl/workbook.xml"), None)
-    listed = ooxml.sheet_list(package.read(book)) if book else tables
     twice = form_sheet_copies(listed, sheets)
     if twice is not None:
         _reject("form-sheet-twice", name, sheet=twice.form, value=twice.other, reason=twice.note)
@@ -394,8 +393,7 @@ def _screen_ole(data: bytes, name: str, sheets: Collection[str] | None) -> None:
         _reject("file-encrypted", name)
     if "WordDocument" in book.streams:
         _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
-    if not book.streams & {"Workbook", "Book", "WORKBOOK", "BOOK"}:
+    if not book.streams.intersection(WORKBOOK_STREAMS):
         _reject("file-corrupt", name, reason="不是 Excel 文件")
-    twice = form_sheet_copies(book.sheets, sheets) if sheets else None
-    if twice is not None:
-        _reject("form-sheet-twice", name, sheet=twice.form, value=twice.other, reason=twice.note)
+    if sheets:
+        _check_form_sheets(book.sheets, sheets, name)

@@ -85,12 +85,6 @@ class Read:
         return value
 
 
-def discover(inputs: Path) -> list[tuple[str, Path]]:
-    """Every file under the inputs folder (sub-folders included) with its name relative to it
-    (`城关镇/东风村.xlsx`), in a stable order. Paths not read are findings: see listing.py."""
-    return list(listing.discover(inputs).files)
-
-
 def triage(
     inputs: Path, exclude: Collection[Path | tuple[Path, str]] = ()
 ) -> tuple[tuple[Finding, ...], list[tuple[str, Path, str]]]:
@@ -101,8 +95,8 @@ def triage(
     listed = listing.discover(inputs, exclude=exclude)
     out = []
     for name, path in listed.files:
-        hidden_folder = any(part.startswith(".") for part in Path(name).parts[:-1])
-        out.append((name, path, "隐藏文件夹中的文件" if hidden_folder else classify(path) or ""))
+        hidden = listing.in_hidden_folder(name)
+        out.append((name, path, "隐藏文件夹中的文件" if hidden else classify(path) or ""))
     return tuple(listed.findings), out
 
 
@@ -148,36 +142,22 @@ def _digest(path: Path) -> tuple[int, str]:
 
 
 class ReadTask:
-    """The per-file work of a worker: `read_file` with the templates loaded once. Picklable for spawn."""
+    """The per-file work of a worker: `read_file` with the templates loaded once a run. Picklable for
+    spawn: each worker loads its own; reading in this process uses the caller's `loaded`, if given."""
 
-    def __init__(self, templates: Path, keep: bool = False):
+    def __init__(self, templates: Path, keep: bool = False, loaded: Templates | None = None):
         self.templates = Path(templates)
         self.keep = keep
-        self._loaded: Templates | None = None  # for this run: a new run makes a new task
+        self._loaded = loaded  # for this run: a new run makes a new task (and sees an edited roster)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_loaded": None}  # each worker loads its own
 
     def __call__(self, job: Job) -> Read:
-        if self._loaded is None:  # once, not per file (checking the files' dates cost 0.07 ms a form)
-            self._loaded = _templates(self.templates)
+        if self._loaded is None:  # once, not per file
+            self._loaded = load_templates(self.templates)
         loaded = self._loaded
         return read_file(job.path, job.display_name, loaded.campaign, loaded.roster, self.keep)
-
-
-_loaded: dict[tuple, Templates] = {}
-
-
-def _templates(templates: Path) -> Templates:
-    """Settings, definition and roster, loaded once per worker process (again if a file of them
-    changed: reading in this process, one run may follow another with an edited roster)."""
-    from .settings import FORM_FILE, ROSTER_FILE, SETTINGS_FILE
-
-    key = (templates, *(_stat(templates / name) for name in (SETTINGS_FILE, FORM_FILE, ROSTER_FILE)))
-    if key not in _loaded:
-        _loaded.clear()
-        _loaded[key] = load_templates(templates)
-    return _loaded[key]
 
 
 def take_in(
@@ -201,22 +181,18 @@ def take_in(
     skipped: list[Finding] = list(listed)  # paths not read: links, pipes, unreadable folders
     jobs: list[Job] = []
     stats: dict[str, tuple[int, float]] = {}
+    # a path listing.py refused (a link, a pipe, a folder it could not open) is recorded by name
+    # only: opening a pipe would wait forever; skipped files are recorded with their hash
+    files = {f.file: InputFile(f.file, 0, 0.0, "") for f in listed}
     for name, path, reason in triaged:
+        stats[name] = _stat(path)
         if reason:
             skipped.append(finding("skipped-file", file=name, reason=reason))
+            files[name] = InputFile(name, *stats[name], _digest(path)[1])  # by its path: `name` is as shown
         else:
             jobs.append(Job(len(jobs), path, name))
-        stats[name] = _stat(path)
-    # skipped files are recorded with their hash; a path listing.py refused (a link, a pipe, a
-    # folder it could not open) is recorded by name only: opening a pipe would wait forever
-    files = {
-        f.file: InputFile(f.file, *stats[f.file], _digest(inputs / f.file)[1])
-        if f.file in stats
-        else InputFile(f.file, 0, 0.0, "")
-        for f in skipped
-    }
     reuse = _Reuse(cache, loaded or load_templates(templates)) if cache is not None else None
-    task = ReadTask(templates, keep=reuse is not None)
+    task = ReadTask(templates, keep=reuse is not None, loaded=loaded)
     # with a read cache, every file is hashed to find what changed: one worker boots meanwhile
     # (~0.3 s) for the changed files, and is stopped unused if none changed
     started = [start_worker(task)] if reuse and jobs and workers != 0 else []
@@ -335,17 +311,18 @@ class _Reuse:
         raw = unpack_raw(blob, job.path, mtime)
         again = replace(validate_form(raw, self.campaign, self.roster), sha256=kept.sha256)
         kept_again = pack(replace(again, path=None))  # kept without its path, as the workers keep theirs
-        self.fresh.append(Fresh(job.display_name, kept.sha256, kept.question, answer, blob, kept_again))
+        self.fresh.append(
+            Fresh(job.display_name, kept.sha256, kept.question, answer, value=kept_again, raw=blob)
+        )
         return again
 
     def fresh_read(self, name: str, read: Read) -> Fresh:
-        from .readcache import Fresh, pack
+        """A worker's read to keep (sent packed: the run keeps reads), with the roster's answer now."""
+        from .readcache import Fresh
         from .validate import roster_answer
 
-        packed = read.packed or pack(read.value)
-        return Fresh(
-            name, read.sha256, read.question, roster_answer(read.question, self.roster), read.raw, packed
-        )
+        answer = roster_answer(read.question, self.roster)
+        return Fresh(name, read.sha256, read.question, answer, value=read.packed, raw=read.raw)
 
 
 # What python-calamine says when it does not understand how a sound file is written (as opposed

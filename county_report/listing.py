@@ -186,7 +186,7 @@ def _once(files: list[tuple[str, Path]], walk: _Walk) -> list[tuple[str, Path]]:
         except OSError:  # gone since it was listed: the guard says so for this file
             keys[name] = None
     best: dict[tuple[int, int], str] = {}
-    for name, _ in sorted(files, key=lambda named: (_in_hidden_folder(named[0]), named[0])):
+    for name, _ in sorted(files, key=lambda named: (in_hidden_folder(named[0]), named[0])):
         key = keys[name]
         if key in walk.linked_files:
             best.setdefault(key, name)
@@ -201,5 +201,6 @@ def _once(files: list[tuple[str, Path]], walk: _Walk) -> list[tuple[str, Path]]:
     return kept
 
 
-def _in_hidden_folder(name: str) -> bool:
+def in_hidden_folder(name: str) -> bool:
+    """A listed name (`城关镇/.备份/东风村.xlsx`) lies in a folder whose name starts with a dot."""
     return any(part.startswith(".") for part in name.split("/")[:-1])

@@ -57,15 +57,10 @@ class Kept:
 
 
 @dataclass(frozen=True)
-class Fresh:
-    """A read this run made (or validated again), to be kept."""
+class Fresh(Kept):
+    """A read this run made (or validated again), to be kept with its located cells (pack_raw)."""
 
-    name: str
-    sha256: str
-    question: tuple[Any, Any] | None
-    answer: tuple[str, ...]
     raw: bytes
-    value: bytes
 
 
 def pack(value: object) -> bytes:

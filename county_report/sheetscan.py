@@ -43,12 +43,16 @@ _ENCODINGS = {
 _SHEET_ROOTS = {"worksheet", "dialogsheet", "macrosheet"}
 
 
-class XmlUnsafe(Exception):
-    """An XML part declares a DTD or entities, or hides its prolog; `reason` is Chinese."""
+class Refused(Exception):
+    """A file a reader must not be given, and why; `reason` is Chinese, for the clerk's finding."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class XmlUnsafe(Refused):
+    """An XML part declares a DTD or entities, or hides its prolog."""
 
 
 @dataclass
@@ -61,12 +65,8 @@ class SheetTooLarge(Exception):
     reason: str
 
 
-class CountTooLarge(Exception):
-    """A part declares or holds more of something than any form could; `reason` is Chinese."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class CountTooLarge(Refused):
+    """A part declares or holds more of something than any form could."""
 
 
 @dataclass
@@ -76,6 +76,17 @@ class FormulaWithoutValue(Exception):
     part: str
     sheet: str
     cell: str
+
+
+def beyond_caps(what: str, where: str) -> str:
+    """Why a cell or a declared range is refused: `单元格 XFD1 超出上限：…`."""
+    return f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
+
+
+def check_cell(part: str, sheet: str, row: int, col: int, where: str, what: str = "单元格") -> None:
+    """Raise SheetTooLarge for a position (1-based) outside MAX_ROWS × MAX_COLS."""
+    if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
+        raise SheetTooLarge(part, sheet, where[:40], beyond_caps(what, where))
 
 
 def _decoder(first: bytes) -> Callable[[bytes], str]:
@@ -171,9 +182,7 @@ class _TagScan:
         """Update the position from one start tag; raise SheetTooLarge beyond the caps."""
 
     def check(self, row: int, col: int, where: str, what: str = "单元格") -> None:
-        if not (0 < row <= MAX_ROWS and 0 < col <= MAX_COLS):
-            reason = f"{what} {where} 超出上限：最多 {MAX_ROWS} 行、{MAX_COLS} 列"
-            raise SheetTooLarge(self.part, self.sheet, where[:40], reason)
+        check_cell(self.part, self.sheet, row, col, where, what)
 
     merges = merged_cells = 0
 

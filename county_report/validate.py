@@ -14,8 +14,6 @@ from .reader import Cell, RawForm
 from .roster import Roster
 from .values import is_blank
 
-# In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
-# and a 序号 that is not a number is no problem at all.
 # A blank metric: counted as 0 in a sum (a warning), left out of an average (a warning), nothing for text.
 BLANK: dict[str, tuple[str, Any]] = {
     "sum": ("blank-metric", 0),
@@ -24,6 +22,8 @@ BLANK: dict[str, tuple[str, Any]] = {
 }
 BLANK["weighted_mean"] = BLANK["mean"]
 AVERAGED = ("mean", "weighted_mean")
+# In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
+# and a 序号 that is not a number is no problem at all.
 _TABLE_CODES = {
     "bad-date": "ledger-bad-date",
     "not-a-number": "",
@@ -140,8 +140,12 @@ def roster_question(raw: RawForm, campaign: Campaign) -> tuple[Any, Any] | None:
     them; None for a file that is not the standard form (its validation never asks)."""
     if raw.findings:
         return None
+    return _typed_place(campaign, _header(raw, campaign, _Collector(raw.file)))
+
+
+def _typed_place(campaign: Campaign, header: dict[str, Any]) -> tuple[Any, Any]:
+    """(typed group, typed unit) as the header read them: the question put to the roster."""
     group = campaign.role(GROUP) if campaign.has_groups else None
-    header = _header(raw, campaign, _Collector(raw.file))
     return (header.get(group.key) if group else "", header.get(campaign.role(UNIT).key))
 
 
@@ -187,8 +191,7 @@ def _resolve_place(
     """Replace the typed group/unit names by roster names, or report the closest; the place if found."""
     unit_field = campaign.role(UNIT)
     group_field = campaign.role(GROUP) if campaign.has_groups else None
-    typed_group = header.get(group_field.key) if group_field else ""
-    typed_unit = header.get(unit_field.key)
+    typed_group, typed_unit = _typed_place(campaign, header)
     if group_field and not typed_group:
         return None
     match = roster.resolve(typed_group, typed_unit)

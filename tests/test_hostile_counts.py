@@ -9,6 +9,7 @@ forms' totals are exact.
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,16 @@ def _total(workbook: Path, header: str):
 
     rows = list(openpyxl.load_workbook(workbook)["全县汇总"].iter_rows(values_only=True))
     return dict(zip(rows[0], rows[-1], strict=True))[header]
+
+
+def test_a_far_cell_in_an_xls_sheet_is_refused_naming_sheet_and_cell(tmp_path):
+    # the .xls cell check shares sheetscan's bounds and wording with .xlsx and .ods
+    def far(stream: bytearray) -> None:
+        pos, _ = hostile_counts._nth(stream, 0x00FD)  # the first LABELSST: a text cell of a sheet
+        struct.pack_into("<H", stream, pos + 4, 0xFFFE)  # its row: 65,535 as the clerk counts
+
+    path = hostile_counts._edit_stream(tmp_path, "远处单元格.xls", far)
+    found = screen_file(path, path.name, SPEC.sheets)
+    assert found is not None and found.code == "sheet-too-large", found
+    assert "65535 超出上限：最多 20000 行" in found.message, found.message
+    assert found.sheet in SPEC.sheets and found.cell.endswith("65535"), found
