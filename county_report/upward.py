@@ -10,7 +10,6 @@ It stays a normal workbook: a person can open, print or fill it by hand.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -188,7 +187,3 @@ def _plain(value: object) -> object:
     if value is None or (isinstance(value, float) and value != value):
         return None
     return value.item() if hasattr(value, "item") else value
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
