@@ -310,3 +310,18 @@ def test_the_database_is_never_kept_inside_the_outputs_folder(county, capsys):
     ]
     assert main([*argv, "--data", str(outputs / "数据")]) == 2
     assert "数据文件夹" in capsys.readouterr().err and not (outputs / "数据").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ("示例县", "示例县.sqlite"),
+        ("../示例/县", "_示例_县.sqlite"),
+        ("CON", "本级.sqlite"),  # a Windows device name: no file could be made under it
+        ("示例\u202e县", "示例县.sqlite"),  # a direction override would make the name read backwards
+        (" . ", "本级.sqlite"),
+    ],
+)
+def test_the_database_is_named_for_the_body_as_any_file_name_from_settings(tmp_path, body, name):
+    path = database_path(tmp_path, body)
+    assert path.parent == tmp_path and path.name == name
