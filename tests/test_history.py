@@ -325,3 +325,29 @@ def test_the_database_is_never_kept_inside_the_outputs_folder(county, capsys):
 def test_the_database_is_named_for_the_body_as_any_file_name_from_settings(tmp_path, body, name):
     path = database_path(tmp_path, body)
     assert path.parent == tmp_path and path.name == name
+
+
+def test_a_log_that_cannot_be_written_is_said_in_chinese_and_the_run_still_recorded(county):
+    history.log_path(database_path(county.data, BODY)).mkdir(parents=True)  # a folder where the log goes
+    result = county.run(P1)
+    assert "无法写入运行日志 示例县.运行日志.txt（是文件夹而不是文件），不影响本次结果。" in result.notices
+    assert result.recorded and recorded(county) == [(P1, True)]
+
+
+def test_database_failures_are_said_in_chinese(tmp_path):
+    stranger = tmp_path / "不是数据库.sqlite"
+    stranger.write_bytes(b"x" * 4096)
+    conn = sqlite3.connect(stranger)
+    with pytest.raises(sqlite3.DatabaseError) as caught:
+        conn.execute("SELECT 1 FROM sqlite_master")
+    conn.close()
+    assert dbfile.reason(caught.value) == "不是数据库文件"
+    held = tmp_path / "占用.sqlite"
+    first, second = sqlite3.connect(held, isolation_level=None), sqlite3.connect(held, timeout=0)
+    first.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        second.execute("CREATE TABLE t(x)")
+    first.close()
+    second.close()
+    assert dbfile.reason(busy.value) == "正被另一次运行使用，请稍后重试"
+    assert dbfile.reason(OSError(28, "No space left on device")) == "磁盘已满"
