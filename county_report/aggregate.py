@@ -339,15 +339,15 @@ def table_stats(rows: pd.DataFrame, table: TableSpec, by: str, order: list[str])
         for choice in status.choices:
             picked = rows[rows[status.key] == choice]
             stats[choice] = picked.groupby(by, sort=False).size().reindex(order, fill_value=0)
+    distinct = {}  # categories are counted per group and over all: one category may span groups
     if table.has_role(CATEGORY):
         category = table.by_role(CATEGORY).key
         filled = rows[rows[category] != ""]
         stats[CATEGORIES] = filled.groupby(by, sort=False)[category].nunique().reindex(order, fill_value=0)
+        distinct[CATEGORIES] = int(filled[category].nunique())
     frame = pd.DataFrame(stats).astype("int64")
-    total = {ROWS: len(rows)} | {k: int(frame[k].sum()) for k in frame if k not in (ROWS, CATEGORIES)}
-    if CATEGORIES in frame:
-        filled = rows[rows[table.by_role(CATEGORY).key] != ""]
-        total[CATEGORIES] = int(filled[table.by_role(CATEGORY).key].nunique())
+    per_status = {k: int(frame[k].sum()) for k in frame if k not in (ROWS, CATEGORIES)}
+    total = {ROWS: len(rows)} | per_status | distinct
     return pd.concat([frame, pd.DataFrame([total], index=[TOTAL])]).fillna(0).astype("int64")
 
 

@@ -18,16 +18,38 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import ConfigError
+from .oserrors import os_reason
 
 BACKUPS = 3
 BACKUP_FOLDER = "备份"
 BUSY_SECONDS = 30  # another run writing at the same moment: wait this long for its transaction
 _HEADER = b"SQLite format 3\x00"
+# SQLite's own text is English; by its primary result code (the low byte of an extended one)
+_SQLITE_REASONS = {
+    5: "正被另一次运行使用，请稍后重试",  # SQLITE_BUSY
+    6: "正被另一次运行使用，请稍后重试",  # SQLITE_LOCKED
+    8: "没有写入权限或磁盘为只读",  # SQLITE_READONLY
+    10: "磁盘读写出错",  # SQLITE_IOERR
+    11: "数据库结构损坏",  # SQLITE_CORRUPT
+    13: "磁盘已满",  # SQLITE_FULL
+    14: "文件夹不存在或没有权限",  # SQLITE_CANTOPEN
+    26: "不是数据库文件",  # SQLITE_NOTADB
+}
 
 
 def backup_path(database: Path, n: int) -> Path:
     """数据/备份/示例县.1.sqlite is the newest copy, .3 the oldest."""
     return database.parent / BACKUP_FOLDER / f"{database.stem}.{n}{database.suffix}"
+
+
+def reason(exc: BaseException) -> str:
+    """Why a database operation failed, in Chinese: the system's reason, or SQLite's by its code."""
+    if isinstance(exc, OSError):
+        return os_reason(exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "数据库错误"
+    return _SQLITE_REASONS.get(code & 0xFF, f"数据库错误，代码 {code}")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -47,13 +69,13 @@ def problem_of(path: Path, application_id: int, migrations: Sequence[str]) -> st
         with open(path, "rb") as stream:
             head = stream.read(len(_HEADER))
     except OSError as exc:
-        return f"无法读取（{exc.strerror or exc}）"
+        return f"无法读取（{reason(exc)}）"
     if head and head != _HEADER:
         return "不是报表助手的数据文件（也可能已损坏）"
     try:
         conn = sqlite3.connect(f"file:{path.as_posix()}?mode=rw", uri=True, timeout=BUSY_SECONDS)
     except sqlite3.Error as exc:
-        return f"无法打开（{exc}）"
+        return f"无法打开（{reason(exc)}）"
     try:
         app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version"))
         empty = not conn.execute("SELECT 1 FROM sqlite_master").fetchone()
@@ -67,7 +89,7 @@ def problem_of(path: Path, application_id: int, migrations: Sequence[str]) -> st
         verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
         return "" if verdict == "ok" else "已损坏"
     except sqlite3.DatabaseError as exc:
-        return f"已损坏（{exc}）"
+        return f"已损坏（{reason(exc)}）"
     finally:
         conn.close()
 
@@ -116,7 +138,7 @@ def back_up(conn: sqlite3.Connection, database: Path) -> str:
                 os.replace(older, backup_path(database, n))
         os.replace(temp, backup_path(database, 1))
     except (OSError, sqlite3.Error) as exc:
-        return f"未能备份数据文件（{exc}），本次结果已记入数据文件；请检查 {folder} 是否可写、磁盘是否已满。"
+        return f"未能备份数据文件（{reason(exc)}），本次结果已记入数据文件；请检查 {folder} 是否可写、磁盘是否已满。"
     return ""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from .cnformat import cn_date
 from .findings import Finding
 from .model import Place
 from .periods import PeriodFigures
+from .safename import safe_file_name
 
 APPLICATION_ID = 0x42425A53  # "BBZS" 报表助手: the file is ours
 SUFFIX = ".sqlite"
@@ -277,7 +277,7 @@ class History:
             with open(log_path(self.path), "a", encoding="utf-8") as log:
                 log.write(line + "\n")
         except OSError as exc:
-            return f"无法写入运行日志 {log_path(self.path).name}（{exc.strerror or exc}），不影响本次结果。"
+            return f"无法写入运行日志 {log_path(self.path).name}（{dbfile.reason(exc)}），不影响本次结果。"
         return ""
 
     def close(self) -> None:
@@ -289,9 +289,8 @@ def _json(values: Mapping[str, Any]) -> str:
 
 
 def database_path(folder: Path, body: str) -> Path:
-    """数据/示例县.sqlite: one file per reporting body, named for it."""
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", body).strip(" .") or "本级"
-    return Path(folder) / f"{name[:60]}{SUFFIX}"
+    """数据/示例县.sqlite: one file per reporting body, named for it as any file name from settings."""
+    return Path(folder) / f"{safe_file_name(body, '本级')[:60]}{SUFFIX}"
 
 
 def log_path(database: Path) -> Path:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from . import dbfile
 from .definition import Campaign
 from .findings import Severity
 from .history import (
@@ -77,7 +78,9 @@ class RunBook:
             recorded = True
         except (sqlite3.Error, OSError) as exc:
             recorded = False
-            notices.append(f"本次结果未能记入数据文件 {self.history.path}（{exc}）；汇总表和报告不受影响。")
+            notices.append(
+                f"本次结果未能记入数据文件 {self.history.path}（{dbfile.reason(exc)}）；汇总表和报告不受影响。"
+            )
         try:
             self.cache.keep(intake.fresh, {f.name: f.sha256 for f in intake.files if f.sha256})
         except (sqlite3.Error, OSError):

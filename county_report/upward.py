@@ -10,7 +10,6 @@ It stays a normal workbook: a person can open, print or fill it by hand.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -89,10 +88,7 @@ def _figure(agg: Aggregate, metric) -> object:
         ]
         shown = "；".join(texts[:MAX_JOINED_TEXTS])
         return shown + (f"等{len(texts)}条" if len(texts) > MAX_JOINED_TEXTS else "")
-    value = agg.body.get(metric.key)
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value.item() if hasattr(value, "item") else value
+    return _plain(agg.body.get(metric.key))
 
 
 def _ledger_extract(agg: Aggregate) -> pd.DataFrame:
@@ -123,10 +119,9 @@ def _write_rows(ws, place, table, rows: pd.DataFrame, with_source: bool = False)
     where = [(c.key, column_index_from_string(place.columns[c.key])) for c in table.columns if c.key in rows]
     for i, row in enumerate(rows.to_dict("records")):  # plain dicts: iterrows builds a Series a row
         for key, at in where:
-            value = row[key]
-            if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-                continue
-            ws.cell(first + i, at, value.item() if hasattr(value, "item") else value)
+            value = _plain(row[key])
+            if value is not None and value is not pd.NaT:
+                ws.cell(first + i, at, value)
     if with_source and GROUP in rows:
         column = len(table.columns) + 1
         ws.cell(place.header_row, column, SOURCE_HEADER).font = Font(bold=True)
@@ -185,10 +180,7 @@ def _manifest_sheet(ws, agg: Aggregate, settings, figures, sources) -> None:
 
 
 def _plain(value: object) -> object:
+    """A figure as a cell takes it: numpy scalars unwrapped, a missing one (None, NaN) None."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     return value.item() if hasattr(value, "item") else value
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

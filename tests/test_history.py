@@ -42,6 +42,11 @@ def report_text(result) -> str:
     return "\n".join(p.text for p in Document(result.report_path).paragraphs)
 
 
+def run_args(county: County, inputs: Path, outputs: Path) -> list[str]:
+    """The command line of a full run of `inputs` into `outputs` with the county's templates."""
+    return ["--inputs", str(inputs), "--outputs", str(outputs), "--templates", str(county.templates)]
+
+
 def test_each_period_is_recorded_and_the_next_report_says_what_changed(county):
     first, second = county.run(P1), county.run(P2)
     assert first.recorded and second.recorded
@@ -100,14 +105,7 @@ def test_a_rerun_of_a_period_supersedes_it_and_keeps_the_earlier_run(county, cap
 
 
 def test_check_and_a_run_refused_by_strict_record_nothing(county, capsys):
-    argv = [
-        "--inputs",
-        str(county.inputs(P1)),
-        "--outputs",
-        str(county.root / "out"),
-        "--templates",
-        str(county.templates),
-    ]
+    argv = run_args(county, county.inputs(P1), county.root / "out")
     assert main(["check", *argv]) == 0
     assert not county.data.exists()  # check writes nothing in 数据/ (the default beside templates/)
     assert main(argv) == 0 and recorded(county) == [(P1, True)]
@@ -115,8 +113,7 @@ def test_check_and_a_run_refused_by_strict_record_nothing(county, capsys):
     shutil.copy(
         ROOT / "tests" / "fixtures" / "findings" / "not-a-number.xlsx", county.root / "bad" / "错.xlsx"
     )
-    strict = ["--strict", "--inputs", str(county.root / "bad"), "--outputs", str(county.root / "out2")]
-    assert main([*strict, "--templates", str(county.templates)]) == 1
+    assert main(["--strict", *run_args(county, county.root / "bad", county.root / "out2")]) == 1
     assert recorded(county) == [(P1, True)]
 
 
@@ -221,14 +218,7 @@ def test_a_database_from_a_newer_program_is_refused_untouched(county, capsys):
         conn.execute("PRAGMA user_version = 99")
     conn.close()
     before = path.read_bytes()
-    argv = [
-        "--inputs",
-        str(county.inputs(P2)),
-        "--outputs",
-        str(county.root / "o"),
-        "--templates",
-        str(county.templates),
-    ]
+    argv = run_args(county, county.inputs(P2), county.root / "o")
     assert main(argv) == 2
     assert "由更新版本的报表助手写入（数据版本 99" in capsys.readouterr().err
     assert path.read_bytes() == before
@@ -300,13 +290,47 @@ def test_audit_of_an_earlier_period_and_of_one_never_recorded(county, capsys):
 
 def test_the_database_is_never_kept_inside_the_outputs_folder(county, capsys):
     outputs = county.root / "out"
-    argv = [
-        "--inputs",
-        str(county.inputs(P1)),
-        "--outputs",
-        str(outputs),
-        "--templates",
-        str(county.templates),
-    ]
+    argv = run_args(county, county.inputs(P1), outputs)
     assert main([*argv, "--data", str(outputs / "数据")]) == 2
     assert "数据文件夹" in capsys.readouterr().err and not (outputs / "数据").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ("示例县", "示例县.sqlite"),
+        ("../示例/县", "_示例_县.sqlite"),
+        ("CON", "本级.sqlite"),  # a Windows device name: no file could be made under it
+        ("示例\u202e县", "示例县.sqlite"),  # a direction override would make the name read backwards
+        (" . ", "本级.sqlite"),
+    ],
+)
+def test_the_database_is_named_for_the_body_as_any_file_name_from_settings(tmp_path, body, name):
+    path = database_path(tmp_path, body)
+    assert path.parent == tmp_path and path.name == name
+
+
+def test_a_log_that_cannot_be_written_is_said_in_chinese_and_the_run_still_recorded(county):
+    history.log_path(database_path(county.data, BODY)).mkdir(parents=True)  # a folder where the log goes
+    result = county.run(P1)
+    assert "无法写入运行日志 示例县.运行日志.txt（是文件夹而不是文件），不影响本次结果。" in result.notices
+    assert result.recorded and recorded(county) == [(P1, True)]
+
+
+def test_database_failures_are_said_in_chinese(tmp_path):
+    stranger = tmp_path / "不是数据库.sqlite"
+    stranger.write_bytes(b"x" * 4096)
+    conn = sqlite3.connect(stranger)
+    with pytest.raises(sqlite3.DatabaseError) as caught:
+        conn.execute("SELECT 1 FROM sqlite_master")
+    conn.close()
+    assert dbfile.reason(caught.value) == "不是数据库文件"
+    held = tmp_path / "占用.sqlite"
+    first, second = sqlite3.connect(held, isolation_level=None), sqlite3.connect(held, timeout=0)
+    first.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        second.execute("CREATE TABLE t(x)")
+    first.close()
+    second.close()
+    assert dbfile.reason(busy.value) == "正被另一次运行使用，请稍后重试"
+    assert dbfile.reason(OSError(28, "No space left on device")) == "磁盘已满"
