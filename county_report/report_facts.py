@@ -108,6 +108,8 @@ def build_context(agg, settings, report_date: date, comparison=None) -> dict[str
     names = Names(agg.progress)
     figures = {m.label: figure(m, body[m.key]) for m in campaign.figures}
     figures |= {r.label: rate_figure(r, body[r.key]) for r in campaign.rates}
+    written = texts(agg, names)
+    header, table = attachment_table(agg)
     missing = int((agg.progress[STATUS] == MISSING).sum())
     to_correct = int((agg.progress[STATUS] == TO_CORRECT).sum())
     context: dict[str, Any] = {
@@ -134,7 +136,7 @@ def build_context(agg, settings, report_date: date, comparison=None) -> dict[str
         "类型统计": type_counts(agg),
         "指标": figures,
         "指标分组": metric_sections(agg),
-        "文字": texts(agg, names),
+        "文字": written,
         "排名": rankings(agg),
         "典型事例": highlight_items(agg, names),
         "典型事例数": len(agg.highlights),
@@ -143,9 +145,9 @@ def build_context(agg, settings, report_date: date, comparison=None) -> dict[str
         "超期": overdue(agg),
         "台账": ledger_facts(agg),
         "未解决": open_items(agg),
-        "补充": {p.key: filled(p, agg, names) for p in campaign.definition.report.placeholders},
-        "附件表头": attachment_table(agg)[0],
-        "附件表": attachment_table(agg)[1],
+        "补充": {p.key: filled(p, written) for p in campaign.definition.report.placeholders},
+        "附件表头": header,
+        "附件表": table,
     }
     context |= period_facts(agg, comparison, names)
     context["范围"] = scope_phrase(context)
@@ -178,10 +180,11 @@ def issues(context: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**item, "序号": ORDINALS[i]} for i, item in enumerate(found)]
 
 
-def filled(placeholder, agg, names: Names) -> Any:
-    """A placeholder's content: what units wrote in its text metric, else 【请补充：…】."""
+def filled(placeholder, written: dict[str, list[dict[str, str]]]) -> Any:
+    """A placeholder's content: what units wrote in its text metric (`written`, from texts), else
+    【请补充：…】."""
     if placeholder.source is not None:
-        rows = texts(agg, names).get(placeholder.source.label, [])
+        rows = written.get(placeholder.source.label, [])
         if rows:
             return "；".join(f"{r['单位']}{r['内容'].rstrip('。；')}" for r in rows) + "。"
     return Placeholder(placeholder.label)
