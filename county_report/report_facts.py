@@ -256,7 +256,7 @@ def highlight_items(agg, names: Names) -> list[dict[str, str]]:
     for _, row in agg.highlights.iterrows():
         content = _tidy(row.get(content_key))
         title = _quote_title(_tidy(row.get(title_key)))
-        place = f"{row[GROUP]}{row[UNIT]}"
+        place = names.place(row[GROUP], row[UNIT])
         if not content or seen & {place, title, content}:
             continue
         seen |= {place, title, content}
