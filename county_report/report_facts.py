@@ -28,10 +28,9 @@ from .aggregate import (
     UNIT,
     rank_column,
 )
-from .cnformat import PERCENT, Style, cn_date, integer, money, pct, styled
+from .cnformat import PERCENT, Style, cn_date, cn_ordinal, integer, money, pct, styled
 from .definition import CONTENT, TITLE, key_metrics
 
-ORDINALS = "一二三四五六七八九十"
 TOP_NAMED = 3  # groups named per ranking, categories per 存在问题 item
 MAX_NAMED = 3  # beyond this many places, name the first and count the rest
 MAX_HIGHLIGHTS = 2
@@ -177,7 +176,7 @@ def issues(context: dict[str, Any]) -> list[dict[str, Any]]:
         found.append({"类型": "集中", **context["类别"]})
     if context["超期"]["个数"]:
         found.append({"类型": "超期", **context["超期"]})
-    return [{**item, "序号": ORDINALS[i]} for i, item in enumerate(found)]
+    return [{**item, "序号": cn_ordinal(i + 1)} for i, item in enumerate(found)]
 
 
 def filled(placeholder, written: dict[str, list[dict[str, str]]]) -> Any:

@@ -230,3 +230,15 @@ def test_the_status_note_is_an_official_document_naming_who_has_not_reported(tmp
         fonts = package.read("word/fontTable.xml").decode()
     assert len(footers) == 2 and all(" PAGE " in f for f in footers)
     assert '<w:altName w:val="仿宋"/>' in fonts
+
+
+def test_a_definition_with_more_than_ten_sections_numbers_them_all(tmp_path):
+    """Fifteen `section`s in 二、取得成效 are numbered （一） to （十五）; the template used to stop at 十."""
+    from county_report.definition import load_campaign
+
+    form = (Path(__file__).resolve().parents[1] / "templates" / "form.toml").read_text(encoding="utf-8")
+    numbers = iter(range(1, 100))
+    form = re.sub(r'section = "[^"]+"', lambda _: f'section = "成效{next(numbers)}"', form)
+    (tmp_path / "form.toml").write_text(form, encoding="utf-8")
+    body = text(Document(io.BytesIO(generated_template(load_campaign(tmp_path / "form.toml")))))
+    assert "（十）成效10。" in body and "（十一）成效11。" in body and "（十五）成效15。" in body
