@@ -30,6 +30,7 @@ from .aggregate import (
 )
 from .cnformat import PERCENT, Style, cn_date, cn_ordinal, integer, money, pct, styled
 from .definition import CONTENT, TITLE, key_metrics
+from .report import PLACEHOLDER_END, PLACEHOLDER_START
 
 TOP_NAMED = 3  # groups named per ranking, categories per 存在问题 item
 MAX_NAMED = 3  # beyond this many places, name the first and count the rest
@@ -39,7 +40,7 @@ CLOSERS = "”’\"'」』）)"  # closing quotes and brackets a sentence may en
 POINTS = Style(wan=None, yi=None, plain_digits=1, unit="个百分点")
 CONCENTRATED_SHARE = 0.6  # the leading categories together hold at least this share…
 CONCENTRATED_GAP = 0.1  # …and the first stands this far (in share) above the average of the rest
-PLACEHOLDER = "【请补充：{}】"
+PLACEHOLDER = PLACEHOLDER_START + "{}" + PLACEHOLDER_END  # what report.py finds and highlights
 
 
 @dataclass(frozen=True)
