@@ -78,10 +78,10 @@ def draw(book, ws, spec: ChartSpec, row: int) -> int:
             line = book.add_chart({"type": "line"})
         target = main if not series.line else line
         assert target is not None  # a line series made `line` just above
-        target.add_series(_series(ws.name, series, (table, c), rows, PALETTE[(c - 1) % len(PALETTE)]))
+        target.add_series(series_options(ws.name, series, (table, c), rows, PALETTE[(c - 1) % len(PALETTE)]))
     if line is not None:
         if any(s.percent for s in spec.series if s.line):
-            line.set_y2_axis({"num_format": "0%", "num_font": _font(10), "min": 0, "max": 1})
+            line.set_y2_axis({"num_format": "0%", "num_font": chart_font(10), "min": 0, "max": 1})
         if line is not main:
             main.combine(line)
     ws.insert_chart(row, 0, main, {"x_offset": 8, "y_offset": 8})
@@ -90,11 +90,11 @@ def draw(book, ws, spec: ChartSpec, row: int) -> int:
 
 def _chart(book, spec: ChartSpec, kind: str):
     chart = book.add_chart({"type": kind, "subtype": "stacked"} if spec.stacked else {"type": kind})
-    chart.set_title({"name": spec.title, "name_font": _font(14, bold=True)})
-    chart.set_legend({"position": "bottom", "font": _font(10)})
+    chart.set_title({"name": spec.title, "name_font": chart_font(14, bold=True)})
+    chart.set_legend({"position": "bottom", "font": chart_font(10)})
     chart.set_size(CHART_SIZE)
-    category_axis = {"num_font": _font(10), "major_gridlines": {"visible": False}}
-    value_axis = {"num_font": _font(10), "name_font": _font(10), "num_format": "#,##0"}
+    category_axis = {"num_font": chart_font(10), "major_gridlines": {"visible": False}}
+    value_axis = {"num_font": chart_font(10), "name_font": chart_font(10), "num_format": "#,##0"}
     value_axis["major_gridlines"] = {"visible": True, "line": {"color": "#D9D9D9"}}
     if spec.unit:
         value_axis["name"] = spec.unit
@@ -109,7 +109,11 @@ def _chart(book, spec: ChartSpec, kind: str):
     return chart
 
 
-def _series(sheet: str, series: Series, name_cell: tuple[int, int], rows: tuple[int, int], colour: str):
+def series_options(
+    sheet: str, series: Series, name_cell: tuple[int, int], rows: tuple[int, int], colour: str
+):
+    """xlsxwriter's options for one series: its name cell, categories in column 0 and values in the
+    name's column over `rows`, in `colour`; a line with markers and value labels, or columns."""
     (first, last), (r, c) = rows, name_cell
     spec = {
         "name": [sheet, r, c],
@@ -123,7 +127,7 @@ def _series(sheet: str, series: Series, name_cell: tuple[int, int], rows: tuple[
         "line": {"color": colour, "width": 2.25},
         "marker": {"type": "circle", "size": 6, "fill": {"color": colour}, "border": {"color": colour}},
         "y2_axis": series.percent,
-        "data_labels": {"value": True, "position": "above", "num_format": shown, "font": _font(9)},
+        "data_labels": {"value": True, "position": "above", "num_format": shown, "font": chart_font(9)},
     }
 
 
@@ -131,7 +135,7 @@ def _format(metric) -> str:
     return "#,##0.00" if metric.type.output == "money" else "#,##0"
 
 
-def _font(size: int, bold: bool = False) -> dict:
+def chart_font(size: int, bold: bool = False) -> dict:
     return {"name": FONT, "size": size, "bold": bold}
 
 

@@ -26,6 +26,19 @@ def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+_DIGITS = "一二三四五六七八九"
+
+
+def cn_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 99 → 九十九: the number in （一）, （十一）."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"no Chinese ordinal for {n}")  # a caller's bug: headings are never so many
+    tens, ones = divmod(n, 10)
+    return (
+        ("" if tens < 2 else _DIGITS[tens - 1]) + ("十" if tens else "") + (_DIGITS[ones - 1] if ones else "")
+    )
+
+
 def display_width(text: str) -> int:
     """Columns a text takes on screen or in a cell: CJK characters count double."""
     if text.isascii():  # figures, dates, codes: most of what a workbook's columns are measured by

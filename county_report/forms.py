@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # annotations only: forms need names, not the roster loader
 
 BLANK_FORM_NAME = "标准表（空白）.xlsx"
 PREPARED_ROWS = 500  # table rows that get dropdowns and date checks; villages rarely need more
-DATE_FORMAT = "yyyy-mm-dd"
 _FIRST_FIELD_ROW = 3
 _LABEL_COL, _VALUE_COL, _HINT_COL = 1, 2, 3
 

@@ -2,18 +2,18 @@
 
 各期汇总 is a table like the others (period × metric, the body's rows first, then each group's).
 各期趋势 holds the key figures of the body per period in a small table and one line chart per
-figure, drawn by xlsxwriter from that table. The chart is described as (categories, series), as
-issue 18's charts.draw takes it, so it can move to that shared helper once it is on main; until
-then `draw_lines` draws it. Every series has an explicit colour (line, marker fill and border) and
-every label a named font, so LibreOffice and WPS draw it as Excel does.
+figure, drawn by xlsxwriter from that table. The charts are described as charts.py
+describes its own (ChartSpec, Series) and share its palette, font and line series (an explicit
+colour for line, marker fill and border; a named font for every label, so LibreOffice and WPS draw
+them as Excel does); only the page differs: one table on top for every chart, charts two abreast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from .charts import FONT, PALETTE, ChartSpec, Series, chart_font, series_options
 from .cnformat import cn_date, display_width
 from .definition import Campaign, Rate, key_metrics
 from .periods import EXPECTED_KEY, REPORTED_KEY, PeriodFigures
@@ -21,27 +21,12 @@ from .periods import EXPECTED_KEY, REPORTED_KEY, PeriodFigures
 HISTORY_SHEET, TREND_SHEET = "各期汇总", "各期趋势"
 PERIOD_HEADER = "统计截止日期"
 TOTAL = "合计"
-FONT = "宋体"  # on every Chinese Windows and in WPS; LibreOffice falls back to its CJK font
-PALETTE = ("#4472C4", "#ED7D31", "#70AD47", "#FFC000", "#5B9BD5", "#A5A5A5", "#264478", "#9E480E")
+FIGURES = "#,##0.##"  # a figure's cells and labels: decimals only where it has them
 CHART_SIZE = {"width": 520, "height": 280}
 CHARTS_PER_ROW = 2
 CHART_ROWS = 15  # rows of 20 px a chart covers, with a margin
 ROWS_PER_PAGE = 2  # chart rows on a landscape A4 page (scaled to the page's width)
 LONG_TABLE = 8  # periods beyond which the table gets a page of its own
-
-
-@dataclass(frozen=True)
-class Series:
-    name: str
-    values: Sequence[float | None]
-    percent: bool = False
-
-
-@dataclass(frozen=True)
-class LineChart:
-    title: str
-    categories: Sequence[str]
-    series: Sequence[Series]
 
 
 def history_rows(periods: Sequence[PeriodFigures], campaign: Campaign) -> tuple[list, list, list, list[str]]:
@@ -67,7 +52,7 @@ def history_rows(periods: Sequence[PeriodFigures], campaign: Campaign) -> tuple[
     return dates, names, figures, styles
 
 
-def trend_chart(periods: Sequence[PeriodFigures], campaign: Campaign) -> list[LineChart]:
+def trend_chart(periods: Sequence[PeriodFigures], campaign: Campaign) -> list[ChartSpec]:
     """One line chart per key figure: the body's value in each period. A period some units did not
     report says so under its date (已报2/3), so a total that dips for that reason is seen to."""
     one_year = len({p.period.year for p in periods}) == 1  # then 11月20日 says it; the title has the year
@@ -84,7 +69,8 @@ def trend_chart(periods: Sequence[PeriodFigures], campaign: Campaign) -> list[Li
         name = item.label if isinstance(item, Rate) else item.display_label
         values = [_number(p.body.get(item.key)) for p in periods]
         title = f"{campaign.scope.body.whole}{item.label}（{span}各期）"
-        charts.append(LineChart(title, categories, [Series(name, values, percent)]))
+        line = Series(name, values, line=True, percent=percent, number_format=FIGURES)
+        charts.append(ChartSpec(title, PERIOD_HEADER, categories, [line]))
     return charts
 
 
@@ -92,7 +78,7 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and value == value else None
 
 
-def draw_trends(book, ws, charts: Sequence[LineChart]) -> None:
+def draw_trends(book, ws, charts: Sequence[ChartSpec]) -> None:
     """各期趋势: the figures' table at the top (the charts' data, visible and editable), charts below."""
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_name": FONT})
     cell = book.add_format({"border": 1, "font_name": FONT})
@@ -106,7 +92,7 @@ def draw_trends(book, ws, charts: Sequence[LineChart]) -> None:
     for c, chart in enumerate(charts, start=1):
         series = chart.series[0]
         shown = book.add_format(
-            {"border": 1, "font_name": FONT, "num_format": "0.0%" if series.percent else "#,##0.##"}
+            {"border": 1, "font_name": FONT, "num_format": "0.0%" if series.percent else series.number_format}
         )
         ws.write(0, c, series.name, header)
         ws.write_column(1, c, [None if v is None else v for v in series.values], shown)
@@ -126,32 +112,19 @@ def draw_trends(book, ws, charts: Sequence[LineChart]) -> None:
     ws.set_h_pagebreaks(breaks)  # never through a chart
 
 
-def draw_lines(book, sheet: str, chart: LineChart, column: int, rows: int):
-    """An xlsxwriter line chart of `chart`, its values in `column` of rows 1..rows of `sheet`."""
+def draw_lines(book, sheet: str, chart: ChartSpec, column: int, rows: int):
+    """An xlsxwriter line chart of `chart`'s one series, its values in `column` of rows 1..rows of
+    `sheet`; a rate stays on the left axis, as it is the chart's only series."""
     drawn = book.add_chart({"type": "line"})
-    for n, series in enumerate(chart.series):
-        colour = PALETTE[(column - 1 + n) % len(PALETTE)]
-        shown = "0.0%" if series.percent else "#,##0.##"
-        drawn.add_series(
-            {
-                "name": [sheet, 0, column],
-                "categories": [sheet, 1, 0, rows, 0],
-                "values": [sheet, 1, column, rows, column],
-                "line": {"color": colour, "width": 2.25},
-                "marker": {
-                    "type": "circle",
-                    "size": 6,
-                    "fill": {"color": colour},
-                    "border": {"color": colour},
-                },
-                "data_labels": {"value": True, "position": "above", "num_format": shown, "font": _font(9)},
-            }
-        )
-    drawn.set_title({"name": chart.title, "name_font": _font(12, bold=True)})
+    colour = PALETTE[(column - 1) % len(PALETTE)]
+    drawn.add_series(
+        series_options(sheet, chart.series[0], (0, column), (1, rows), colour) | {"y2_axis": False}
+    )
+    drawn.set_title({"name": chart.title, "name_font": chart_font(12, bold=True)})
     drawn.set_legend({"none": True})
-    drawn.set_x_axis({"num_font": _font(9), "major_gridlines": {"visible": False}})
+    drawn.set_x_axis({"num_font": chart_font(9), "major_gridlines": {"visible": False}})
     value_axis: dict[str, Any] = {
-        "num_font": _font(9),
+        "num_font": chart_font(9),
         "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
     }
     if chart.series and chart.series[0].percent:
@@ -161,7 +134,3 @@ def draw_lines(book, sheet: str, chart: LineChart, column: int, rows: int):
     drawn.set_plotarea({"fill": {"color": "#FFFFFF"}})
     drawn.set_size(CHART_SIZE)
     return drawn
-
-
-def _font(size: int, bold: bool = False) -> dict:
-    return {"name": FONT, "size": size, "bold": bold}

@@ -28,10 +28,10 @@ from .aggregate import (
     UNIT,
     rank_column,
 )
-from .cnformat import PERCENT, Style, cn_date, integer, money, pct, styled
+from .cnformat import PERCENT, Style, cn_date, cn_ordinal, integer, money, pct, styled
 from .definition import CONTENT, TITLE, key_metrics
+from .report import PLACEHOLDER_END, PLACEHOLDER_START
 
-ORDINALS = "一二三四五六七八九十"
 TOP_NAMED = 3  # groups named per ranking, categories per 存在问题 item
 MAX_NAMED = 3  # beyond this many places, name the first and count the rest
 MAX_HIGHLIGHTS = 2
@@ -40,7 +40,7 @@ CLOSERS = "”’\"'」』）)"  # closing quotes and brackets a sentence may en
 POINTS = Style(wan=None, yi=None, plain_digits=1, unit="个百分点")
 CONCENTRATED_SHARE = 0.6  # the leading categories together hold at least this share…
 CONCENTRATED_GAP = 0.1  # …and the first stands this far (in share) above the average of the rest
-PLACEHOLDER = "【请补充：{}】"
+PLACEHOLDER = PLACEHOLDER_START + "{}" + PLACEHOLDER_END  # what report.py finds and highlights
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ def build_context(agg, settings, report_date: date, comparison=None) -> dict[str
     names = Names(agg.progress)
     figures = {m.label: figure(m, body[m.key]) for m in campaign.figures}
     figures |= {r.label: rate_figure(r, body[r.key]) for r in campaign.rates}
+    written = texts(agg, names)
+    header, table = attachment_table(agg)
     missing = int((agg.progress[STATUS] == MISSING).sum())
     to_correct = int((agg.progress[STATUS] == TO_CORRECT).sum())
     context: dict[str, Any] = {
@@ -134,7 +136,7 @@ def build_context(agg, settings, report_date: date, comparison=None) -> dict[str
         "类型统计": type_counts(agg),
         "指标": figures,
         "指标分组": metric_sections(agg),
-        "文字": texts(agg, names),
+        "文字": written,
         "排名": rankings(agg),
         "典型事例": highlight_items(agg, names),
         "典型事例数": len(agg.highlights),
@@ -143,9 +145,9 @@ def build_context(agg, settings, report_date: date, comparison=None) -> dict[str
         "超期": overdue(agg),
         "台账": ledger_facts(agg),
         "未解决": open_items(agg),
-        "补充": {p.key: filled(p, agg, names) for p in campaign.definition.report.placeholders},
-        "附件表头": attachment_table(agg)[0],
-        "附件表": attachment_table(agg)[1],
+        "补充": {p.key: filled(p, written) for p in campaign.definition.report.placeholders},
+        "附件表头": header,
+        "附件表": table,
     }
     context |= period_facts(agg, comparison, names)
     context["范围"] = scope_phrase(context)
@@ -175,13 +177,14 @@ def issues(context: dict[str, Any]) -> list[dict[str, Any]]:
         found.append({"类型": "集中", **context["类别"]})
     if context["超期"]["个数"]:
         found.append({"类型": "超期", **context["超期"]})
-    return [{**item, "序号": ORDINALS[i]} for i, item in enumerate(found)]
+    return [{**item, "序号": cn_ordinal(i + 1)} for i, item in enumerate(found)]
 
 
-def filled(placeholder, agg, names: Names) -> Any:
-    """A placeholder's content: what units wrote in its text metric, else 【请补充：…】."""
+def filled(placeholder, written: dict[str, list[dict[str, str]]]) -> Any:
+    """A placeholder's content: what units wrote in its text metric (`written`, from texts), else
+    【请补充：…】."""
     if placeholder.source is not None:
-        rows = texts(agg, names).get(placeholder.source.label, [])
+        rows = written.get(placeholder.source.label, [])
         if rows:
             return "；".join(f"{r['单位']}{r['内容'].rstrip('。；')}" for r in rows) + "。"
     return Placeholder(placeholder.label)
@@ -253,7 +256,7 @@ def highlight_items(agg, names: Names) -> list[dict[str, str]]:
     for _, row in agg.highlights.iterrows():
         content = _tidy(row.get(content_key))
         title = _quote_title(_tidy(row.get(title_key)))
-        place = f"{row[GROUP]}{row[UNIT]}"
+        place = names.place(row[GROUP], row[UNIT])
         if not content or seen & {place, title, content}:
             continue
         seen |= {place, title, content}

@@ -217,20 +217,27 @@ def add_table(doc) -> None:
     header.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
 
 
-def build(body, attachment, comments: str) -> bytes:
-    """A template from its paragraphs: `body` and `attachment` are (style id, text) or
-    (style id, 楷体 heading, text) tuples; the 附件 table follows the attachment's paragraphs."""
+def official_document(paragraphs):
+    """A python-docx Document of `paragraphs`, (style id, text) or (style id, 楷体 heading, text)
+    tuples, in the GB/T 9704 styles on an A4 page numbered on odd and even pages."""
     doc = Document()
     set_styles(doc)
     doc.settings.odd_and_even_pages_header_footer = True
-    for style, *texts in body:
+    for style, *texts in paragraphs:
         add_paragraph(doc, style, *texts)
-    for paragraph in doc.paragraphs[-6:-1]:  # the signature never stands on a page without body text
-        paragraph.paragraph_format.keep_with_next = True
     section = doc.sections[0]
     set_page(section)
     page_number_footer(doc, section.footer, "right", "right")
     page_number_footer(doc, section.even_page_footer, "left", "left")
+    return doc
+
+
+def build(body, attachment, comments: str) -> bytes:
+    """A template from its paragraphs: `body` and `attachment` are (style id, text) or
+    (style id, 楷体 heading, text) tuples; the 附件 table follows the attachment's paragraphs."""
+    doc = official_document(body)
+    for paragraph in doc.paragraphs[-6:-1]:  # the signature never stands on a page without body text
+        paragraph.paragraph_format.keep_with_next = True
     last_body = doc.paragraphs[-1]._p
     doc.add_section(WD_SECTION.NEW_PAGE)
     holder = doc.paragraphs[-1]._p  # python-docx parks the first section's sectPr in a new paragraph

@@ -8,10 +8,10 @@ stating, the open items, the 附件 table, the signature and the date.
 
 from __future__ import annotations
 
+from .cnformat import cn_ordinal
 from .definition import STATUS, Campaign, TableSpec
 from .report_layout import build
 
-ORDINALS = "一二三四五六七八九十"
 COMMENTS = "由报表助手按活动定义生成；可在 Word 中直接修改文字，花括号中的标记请勿改动。"
 
 TITLE = "{{ 本级名称 }}“{{ 活动名称 }}”活动工作总结"
@@ -137,18 +137,18 @@ def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
     ]
     for i, (name, phrases) in enumerate(sections.items()):
         lead = "{{ 范围 }}共" if i == 0 else ""
-        paragraphs.append(("Normal", f"（{ORDINALS[i]}）{name}。", lead + "，".join(phrases) + "。"))
+        paragraphs.append(("Normal", f"（{cn_ordinal(i + 1)}）{name}。", lead + "，".join(phrases) + "。"))
     n = len(sections)
     for table in campaign.tables:
         heading = table.sheet.removesuffix("台账") or table.sheet
-        paragraphs.append(("Normal", f"（{ORDINALS[n]}）{heading}。", table_sentence(table)))
+        paragraphs.append(("Normal", f"（{cn_ordinal(n + 1)}）{heading}。", table_sentence(table)))
         n += 1
     if campaign.ranking:
         breakdown = campaign.scope.breakdown.short
-        paragraphs.append(("Normal", f"（{ORDINALS[n]}）{breakdown}比学赶超。", RANKING))
+        paragraphs.append(("Normal", f"（{cn_ordinal(n + 1)}）{breakdown}比学赶超。", RANKING))
         n += 1
     paragraphs += [
-        ("Normal", f"（{ORDINALS[n]}）典型引路示范。", HIGHLIGHTS_INTRO),
+        ("Normal", f"（{cn_ordinal(n + 1)}）典型引路示范。", HIGHLIGHTS_INTRO),
         ("Normal", "{%p for 例 in 典型事例 %}"),
         ("Normal", HIGHLIGHT),
         ("Normal", "{%p endfor %}"),
@@ -159,7 +159,7 @@ def results_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
 def method_paragraphs(campaign: Campaign) -> list[tuple[str, ...]]:
     """一、主要做法: what the data cannot know, as highlighted 【请补充】 placeholders (or unit texts)."""
     return [
-        ("Normal", f"（{ORDINALS[i]}）{p.title}。", f"{{{{ 补充.{p.key} }}}}")
+        ("Normal", f"（{cn_ordinal(i + 1)}）{p.title}。", f"{{{{ 补充.{p.key} }}}}")
         for i, p in enumerate(campaign.definition.report.placeholders)
     ]
 

@@ -5,17 +5,14 @@ kept out of the 总结 and written here, for internal use; it states facts, neve
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
-
-from docx import Document
 
 from .aggregate import GROUP, MISSING, STATUS, TO_CORRECT, UNIT, Aggregate
 from .atomic import atomic_write
 from .cnformat import cn_date, pct
 from .findings import Finding
-from .report_layout import add_paragraph, declare_fallbacks, page_number_footer, set_page, set_styles
+from .report_layout import declare_fallbacks, official_document
 
 
 def status_note_name(settings) -> str:
@@ -80,16 +77,6 @@ def _by_group(rows, scope) -> list[str]:
 
 
 def _document(paragraphs: list[tuple[str, ...]]):
-    document = Document()
-    set_styles(document)
-    document.settings.odd_and_even_pages_header_footer = True
-    for style, *texts in paragraphs:
-        add_paragraph(document, style, *texts)
-    section = document.sections[0]
-    set_page(section)
-    page_number_footer(document, section.footer, "right", "right")
-    page_number_footer(document, section.even_page_footer, "left", "left")
+    document = official_document(paragraphs)
     declare_fallbacks(document)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return Document(io.BytesIO(buffer.getvalue()))
+    return document

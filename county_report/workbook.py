@@ -295,9 +295,8 @@ def period_pages(agg: Aggregate, periods: Sequence[PeriodFigures]) -> list:
         Column(scope.reported_header, "int", [row.get(REPORTED_KEY) for row in figures]),
     ]
     for m in campaign.figures:
-        averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
-        kind = "money" if averaged else m.type.output
-        columns.append(Column(m.display_label, kind, [row.get(m.key) for row in figures], _format(m.style)))
+        values = [row.get(m.key) for row in figures]
+        columns.append(Column(m.display_label, _figure_kind(m), values, _format(m.style)))
     columns += [
         Column(r.label, "rate", [row.get(r.key) for row in figures], _format(r.style)) for r in campaign.rates
     ]
@@ -353,9 +352,14 @@ def _metric_columns(
 def _metric_column(m, frame: pd.DataFrame) -> Column:
     if m.kind.name == "text":
         return Column(m.label, "long", _values(frame[m.key]))
+    return Column(m.display_label, _figure_kind(m), _values(frame[m.key]), _format(m.style))
+
+
+def _figure_kind(m) -> str:
+    """How a metric's figure is shown: an average of whole numbers with decimals, a typed
+    percentage as a percentage left blank where there is none (only a [[rates]] ratio shows "—")."""
     averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
-    kind = "money" if averaged else "percent" if m.type.output == "rate" else m.type.output
-    return Column(m.display_label, kind, _values(frame[m.key]), _format(m.style))
+    return "money" if averaged else "percent" if m.type.output == "rate" else m.type.output
 
 
 def _format(style) -> str:

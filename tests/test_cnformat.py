@@ -77,3 +77,11 @@ def test_filters_are_registered_under_chinese_names():
 )
 def test_display_width_counts_wide_characters_double(text, width):
     assert display_width(text) == width
+
+
+def test_ordinals_go_past_ten_as_headings_do():
+    from county_report.cnformat import cn_ordinal
+
+    assert [cn_ordinal(n) for n in (1, 9, 10, 11, 19, 20, 21, 99)] == [
+        "一", "九", "十", "十一", "十九", "二十", "二十一", "九十九"
+    ]  # fmt: skip

@@ -213,3 +213,32 @@ def test_every_variable_and_filter_is_documented_in_the_readme(tmp_path):
     undocumented = [k for k in context if k not in labels and f"`{k}`" not in section]
     assert undocumented == []
     assert [f for f in FILTERS if f"`{f}`" not in filters] == []
+
+
+def test_the_status_note_is_an_official_document_naming_who_has_not_reported(tmp_path):
+    """报送情况说明: the 公文 styles, page numbers and font fallbacks, and the villages still missing."""
+    from county_report.status_note import write_status_note
+
+    agg = aggregate([submission(t, v, {}) for t, v in ROSTER.units[:3]], ROSTER, CAMPAIGN, AS_OF)
+    path = write_status_note(agg, [], {}, SETTINGS, tmp_path / "说明.docx")
+    document = Document(path)
+    assert document.paragraphs[0].text == "示例县“大走访”活动报送情况说明"
+    assert document.paragraphs[0].style.style_id == "Title"
+    assert "河西乡（1个）：杨家村。" in text(document) and "山北镇（1个）：石门村。" in text(document)
+    with zipfile.ZipFile(path) as package:
+        footers = [package.read(n).decode() for n in package.namelist() if n.startswith("word/footer")]
+        fonts = package.read("word/fontTable.xml").decode()
+    assert len(footers) == 2 and all(" PAGE " in f for f in footers)
+    assert '<w:altName w:val="仿宋"/>' in fonts
+
+
+def test_a_definition_with_more_than_ten_sections_numbers_them_all(tmp_path):
+    """Fifteen `section`s in 二、取得成效 are numbered （一） to （十五）; the template used to stop at 十."""
+    from county_report.definition import load_campaign
+
+    form = (Path(__file__).resolve().parents[1] / "templates" / "form.toml").read_text(encoding="utf-8")
+    numbers = iter(range(1, 100))
+    form = re.sub(r'section = "[^"]+"', lambda _: f'section = "成效{next(numbers)}"', form)
+    (tmp_path / "form.toml").write_text(form, encoding="utf-8")
+    body = text(Document(io.BytesIO(generated_template(load_campaign(tmp_path / "form.toml")))))
+    assert "（十）成效10。" in body and "（十一）成效11。" in body and "（十五）成效15。" in body

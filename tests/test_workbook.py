@@ -254,3 +254,20 @@ def test_demo_inputs_total_row_equals_sum_of_village_rows(tmp_path):
         village_sum = sum(r[column] for r in detail[1:])
         assert total[m.display_label] == pytest.approx(village_sum, abs=1e-6)
         assert total[m.display_label] == agg.body[m.key]
+
+
+def test_a_percentage_metric_is_shown_alike_in_the_summary_and_in_every_period():
+    """A typed percentage (群众满意度, a mean) with no figure is blank in 全县汇总 and 各期汇总 alike,
+    not "—" as a [[rates]] ratio over 0 is; only a ratio is a rate column."""
+    from types import SimpleNamespace
+
+    from county_report.definition import load_campaign
+    from county_report.periods import PeriodFigures
+    from county_report.workbook import period_pages
+
+    campaign = load_campaign(Path(__file__).parent / "fixtures" / "definitions" / "kinds.toml")
+    period = PeriodFigures(dt.date(2026, 11, 20), {}, {"城关镇": {}}, expected=1, reported=0)
+    history, _ = period_pages(SimpleNamespace(campaign=campaign), [period])
+    kinds = {column.header: column.kind for column in history.columns}
+    assert kinds["群众满意度"] == kinds["走访覆盖率"] == "percent"
+    assert kinds["问题解决率"] == "rate" and kinds["帮扶资金（元）"] == "money"
