@@ -101,6 +101,14 @@ def test_missing_inputs_folder_exit_2(small_county, capsys):
     assert "找不到村级报表文件夹" in capsys.readouterr().err
 
 
+def test_a_missing_inputs_folder_says_where_the_path_is_set(small_county, capsys):
+    shutil.rmtree(small_county["inputs"])
+    assert main(["check", *args(small_county)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"配置有误：找不到村级报表文件夹：{small_county['inputs']}。")
+    assert "请检查 --inputs 后面的路径" in err
+
+
 def test_lock_and_hidden_files_are_skipped_and_listed(small_county, capsys):
     shutil.copy(FINDING_FIXTURES / "good.xlsx", small_county["inputs"] / "~$城关镇-东风村.xlsx")
     shutil.copy(FINDING_FIXTURES / "good.xlsx", small_county["inputs"] / ".隐藏.xlsx")
