@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from conftest import FINDING_FIXTURES, ROOT
+from report_command import folder_args
 
 from county_report.cli import main, run_summary
 from county_report.model import RunOptions
@@ -18,17 +19,7 @@ from county_report.pipeline import run
 
 
 def args(county, *extra) -> list[str]:
-    return [
-        "--inputs",
-        str(county["inputs"]),
-        "--outputs",
-        str(county["outputs"]),
-        "--templates",
-        str(county["templates"]),
-        "--workers",
-        "0",
-        *extra,
-    ]
+    return folder_args(county["inputs"], county["outputs"], county["templates"], "--workers", "0", *extra)
 
 
 def test_check_json_equals_the_library_findings(small_county, capsys):
