@@ -169,8 +169,7 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         data=data_folder(args),
     )
-    if not args.inputs.is_dir():
-        raise ConfigError(f"找不到村级报表文件夹：{args.inputs}")
+    _require_inputs(args.inputs)
     progress = None if (args.quiet or args.json) else ProgressBar()
     result = run(options, on_progress=progress)
     if args.json:
@@ -181,6 +180,14 @@ def _run(args: argparse.Namespace) -> int:
         print()
     print("\n".join(summary_lines(result, check_only)))
     return result.exit_code
+
+
+def _require_inputs(folder: Path) -> None:
+    """The run and `audit` both read the inputs folder: say which path is wrong and where it is set."""
+    if not folder.is_dir():
+        raise ConfigError(
+            f"找不到村级报表文件夹：{folder}。请检查 --inputs 后面的路径（不写 --inputs 则用本项目的 inputs 文件夹）。"
+        )
 
 
 def run_summary(result) -> dict:
@@ -217,8 +224,7 @@ def _records(args: argparse.Namespace) -> int:
             return EXIT_OK
         from .audit import audit
 
-        if not args.inputs.is_dir():
-            raise ConfigError(f"找不到村级报表文件夹：{args.inputs}")
+        _require_inputs(args.inputs)
         checked = audit(history, campaign.name, args.inputs, args.as_of)
     finally:
         history.close()

@@ -175,10 +175,7 @@ def write_outcome(sheet: SheetLike, result: RunResult, check_only: bool = False)
     the first findings. The rows whose words depend on the office (应报村数 / 应报单位数) are relabelled."""
     clear_outcome(sheet)
     summary = result.summary
-    if summary is None:  # a result built by hand (tests): summarise it as the pipeline would
-        from .summary import summarize
-
-        summary = summarize(result, "村（社区）", "村")
+    assert summary is not None  # every run builds it before it returns
     unit = summary.unit_name
     values = {
         "运行时间": _timestamp(result.started_at),

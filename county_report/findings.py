@@ -35,6 +35,9 @@ class Kind:
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 RESUBMIT = "请在 Excel 中另存为 .xlsx 后重新报送。"
 USE_FORM = "请用标准表重新填报。"
+# a name not on the roster; the second when the closest roster name is known
+ROSTER_NAME = "请按名册中的名称填写后重新报送；如确为名册漏列，请先补入名册。"
+ROSTER_SUGGESTION = "是否应为「{suggestion}」？请改为名册中的名称后重新报送。"
 
 CATALOGUE: dict[str, Kind] = {
     k.code: k
@@ -77,11 +80,9 @@ CATALOGUE: dict[str, Kind] = {
         # header fields
         Kind("missing-field", _E, "必填项未填", "必填项「{label}」未填写。{action}", "请补填后重新报送。"),
         Kind("unknown-township", _E, "所属上级不在名册", "{label}「{value}」不在名册中。{action}",
-             "请按名册中的名称填写后重新报送；如确为名册漏列，请先补入名册。",
-             "是否应为「{suggestion}」？请改为名册中的名称后重新报送。"),
+             ROSTER_NAME, ROSTER_SUGGESTION),
         Kind("unknown-village", _E, "单位名称不在名册", "「{value}」不在名册中{group}的{unit}里。{action}",
-             "请按名册中的名称填写后重新报送；如确为名册漏列，请先补入名册。",
-             "是否应为「{suggestion}」？请改为名册中的名称后重新报送。"),
+             ROSTER_NAME, ROSTER_SUGGESTION),
         Kind("bad-date", _E, "日期无效", "「{label}」的值「{value}」不是有效日期。{action}",
              "请填写如 2026年11月20日 或 2026-11-20。"),
         Kind("as-of-mismatch", _W, "统计截止日期不一致",
@@ -110,12 +111,12 @@ CATALOGUE: dict[str, Kind] = {
         Kind("not-greater", _E, "大小关系有误", "「{label}」（{value}）大于{reason}。{action}",
              "请核实这两项，改正后重新报送。"),
         # ledger and highlights
-        Kind("missing-category", _E, "未填问题类别", "问题台账第 {row} 行有问题描述但未填问题类别。{action}",
-             "请从下拉列表中选择问题类别后重新报送。"),
+        Kind("missing-category", _E, "未填问题类别", "{sheet}第 {row} 行有问题描述但未填{label}。{action}",
+             "请从下拉列表中选择{label}后重新报送。"),
         Kind("bad-choice", _E, "不在可选项中", "「{label}」的值「{value}」不在可选项中（可选：{reason}）。{action}",
              "请从下拉列表中选择后重新报送。", "是否应为「{suggestion}」？请从下拉列表中选择后重新报送。"),
         Kind("ledger-bad-date", _W, "台账日期无效",
-             "问题台账第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。{action}",
+             "{sheet}第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。{action}",
              "请填写如 2026-11-20 的日期。"),
         Kind("ledger-count-mismatch", _W, "台账条数不一致",
              "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。{action}",

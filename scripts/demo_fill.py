@@ -255,3 +255,12 @@ def write_roster(
         write_settings_sheet(wb, settings)
     wb.properties.creator = "报表助手"
     return save_workbook(wb, path)
+
+
+def report_written(roster: Path, inputs: Path, written: Sequence[Path]) -> None:
+    """Say what a demo run wrote, and list the other forms in `inputs`: never deleted, they may be real returns."""
+    print(f"已写入名册 {roster} 和 {len(written)} 份演示报表到 {inputs}")
+    others = sorted(set(inputs.glob("*.xlsx")) - set(written))
+    if others:
+        print(f"注意：{inputs} 中另有 {len(others)} 个文件不是本次生成的，未删除：")
+        print("\n".join(f"  {p.name}" for p in others))

@@ -24,6 +24,7 @@ from demo_fill import (
     make_messy,
     person_name,
     phone_number,
+    report_written,
     typed_date,
     write_roster,
 )
@@ -186,11 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roster", type=Path, default=ROOT / "templates" / "名册.xlsx")
     args = parser.parse_args(argv)
     written = make_demo(args.inputs, args.roster, args.seed)
-    print(f"已写入名册 {args.roster} 和 {len(written)} 份演示报表到 {args.inputs}")
-    others = sorted(set(args.inputs.glob("*.xlsx")) - set(written))
-    if others:  # never delete: the folder may hold real returns
-        print(f"注意：{args.inputs} 中另有 {len(others)} 个文件不是本次生成的，未删除：")
-        print("\n".join(f"  {p.name}" for p in others))
+    report_written(args.roster, args.inputs, written)
     return 0
 
 

@@ -56,6 +56,7 @@ from demo_fill import (
     make_messy,
     person_name,
     phone_number,
+    report_written,
     typed_date,
     write_roster,
 )
@@ -507,12 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         except (ProfileError, ConfigError) as exc:
             print(f"{folder}：{exc}", file=sys.stderr)
             return 2
-        inputs = folder / "inputs"
-        print(f"已写入 {folder / 'templates' / ROSTER_FILE} 和 {len(written)} 份演示报表到 {inputs}")
-        others = sorted(set(inputs.glob("*.xlsx")) - set(written))
-        if others:  # never delete: the folder may hold real returns
-            print(f"注意：{inputs} 中另有 {len(others)} 个文件不是本次生成的，未删除：")
-            print("\n".join(f"  {p.name}" for p in others))
+        report_written(folder / "templates" / ROSTER_FILE, folder / "inputs", written)
     return 0
 
 

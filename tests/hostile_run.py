@@ -26,6 +26,7 @@ from pathlib import Path
 import hostile
 import hostile_counts
 import openpyxl
+from report_command import report_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,15 +128,7 @@ def _runaway_template(templates: Path) -> None:
 
 
 def run(label: str, inputs: Path, outputs: Path, templates: Path, *extra: str) -> dict:
-    command = [
-        sys.executable,
-        str(ROOT / "run_report.py"),
-        "--inputs",
-        str(inputs),
-        "--outputs",
-        str(outputs),
-    ]
-    command += ["--templates", str(templates), "--json", *extra]
+    command = report_command(inputs, outputs, templates, "--json", *extra)
     started = time.perf_counter()
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace"

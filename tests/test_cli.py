@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from conftest import FINDING_FIXTURES, ROOT
+from report_command import folder_args
 
 from county_report.cli import main, run_summary
 from county_report.model import RunOptions
@@ -18,17 +19,7 @@ from county_report.pipeline import run
 
 
 def args(county, *extra) -> list[str]:
-    return [
-        "--inputs",
-        str(county["inputs"]),
-        "--outputs",
-        str(county["outputs"]),
-        "--templates",
-        str(county["templates"]),
-        "--workers",
-        "0",
-        *extra,
-    ]
+    return folder_args(county["inputs"], county["outputs"], county["templates"], "--workers", "0", *extra)
 
 
 def test_check_json_equals_the_library_findings(small_county, capsys):
@@ -99,6 +90,14 @@ def test_missing_inputs_folder_exit_2(small_county, capsys):
     shutil.rmtree(small_county["inputs"])
     assert main(args(small_county)) == 2
     assert "找不到村级报表文件夹" in capsys.readouterr().err
+
+
+def test_a_missing_inputs_folder_says_where_the_path_is_set(small_county, capsys):
+    shutil.rmtree(small_county["inputs"])
+    assert main(["check", *args(small_county)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"配置有误：找不到村级报表文件夹：{small_county['inputs']}。")
+    assert "请检查 --inputs 后面的路径" in err
 
 
 def test_lock_and_hidden_files_are_skipped_and_listed(small_county, capsys):

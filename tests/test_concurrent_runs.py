@@ -12,7 +12,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -21,6 +20,7 @@ import openpyxl
 import pytest
 from conftest import ROOT, SMALL_ROSTER, make_templates
 from hostile_forms import village_form
+from report_command import report_command
 
 from county_report.atomic import TEMP_PREFIX, TEMP_SUFFIX
 
@@ -43,15 +43,7 @@ def county(tmp_path_factory) -> dict:
 
 
 def _command(county: dict, inputs: Path, outputs: Path, templates: Path | None = None) -> list[str]:
-    command = [
-        sys.executable,
-        str(ROOT / "run_report.py"),
-        "--inputs",
-        str(inputs),
-        "--outputs",
-        str(outputs),
-    ]
-    return command + ["--templates", str(templates or county["templates"]), "--workers", "0", "--quiet"]
+    return report_command(inputs, outputs, templates or county["templates"], "--workers", "0", "--quiet")
 
 
 def _households(workbook: Path) -> int:

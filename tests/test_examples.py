@@ -393,3 +393,20 @@ def test_the_generator_serves_an_office_with_a_group_level(tmp_path):
         1,
         (("城关镇", "红旗村"), ("河西乡", "杨家村")),
     )
+
+
+def test_a_demo_run_names_the_forms_it_did_not_write_and_keeps_them(tmp_path, capsys):
+    fill = load_script("demo_fill")  # make_demo.py and make_example.py both end with this
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    written = [inputs / "城关镇-东风村.xlsx"]
+    real = inputs / "城关镇-黄龙村.xlsx"
+    for path in (*written, real):
+        path.write_bytes(b"")
+    fill.report_written(tmp_path / "名册.xlsx", inputs, written)
+    assert capsys.readouterr().out.splitlines() == [
+        f"已写入名册 {tmp_path / '名册.xlsx'} 和 1 份演示报表到 {inputs}",
+        f"注意：{inputs} 中另有 1 个文件不是本次生成的，未删除：",
+        "  城关镇-黄龙村.xlsx",
+    ]
+    assert real.is_file()

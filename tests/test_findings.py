@@ -265,3 +265,16 @@ def test_a_blank_form_is_one_finding_and_a_prefilled_one_still_names_its_unit(tm
         "这是空白表：只填了乡镇（街道）、村（社区），其余都没有填写，未计入汇总。请填写后重新报送。"
     )
     assert sub.place == ("城关镇", "东风村") and not sub.accepted  # so it shows as 有误待更正
+
+
+def test_ledger_row_messages_name_the_rows_own_sheet_and_column():
+    """A further table (示例县走基层's 民生实事台账) is not 问题台账, and its category is not 问题类别."""
+    missing = finding("missing-category", sheet="民生实事台账", cell="B3", label="实事类别", row=3)
+    assert (
+        missing.message
+        == "民生实事台账第 3 行有问题描述但未填实事类别。请从下拉列表中选择实事类别后重新报送。"
+    )
+    bad_date = finding(
+        "ledger-bad-date", sheet="市级协调问题台账", cell="F4", label="办理时限", value="年底前", row=4
+    )
+    assert bad_date.message.startswith("市级协调问题台账第 4 行「办理时限」的值「年底前」不是有效日期")

@@ -20,6 +20,7 @@ import pytest
 from conftest import SMALL_ROSTER, make_templates
 from fixtures.make_finding_fixtures import write_form
 from hostile_forms import village_form
+from report_command import folder_args
 
 from county_report import guard, listing
 from county_report.cli import main
@@ -317,15 +318,7 @@ def test_9_an_unreadable_file_is_unreadable_in_chinese_not_corrupt(county, capsy
 def test_9_control_characters_in_a_file_name_never_reach_the_console(county, capsys):
     shutil.copy(county["inputs"] / "城关镇-东风村.xlsx", county["inputs"] / "柳树\x1b[2J村\x07.pdf")
     before = _tree(county["root"], county["outputs"])
-    argv = [
-        "--inputs",
-        str(county["inputs"]),
-        "--outputs",
-        str(county["outputs"]),
-        "--templates",
-        str(county["templates"]),
-    ]
-    main([*argv, "--workers", "0"])
+    main(folder_args(county["inputs"], county["outputs"], county["templates"], "--workers", "0"))
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "柳树\\x1b[2J村\\x07.pdf" in out
     assert _tree(county["root"], county["outputs"]) == before

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import hostile_counts
 import hostile_forms as forms
 import pytest
 from conftest import ROOT, make_templates
+from report_command import report_command
 
 from county_report.definition import load_campaign
 from county_report.guard import screen_file
@@ -52,15 +52,7 @@ def test_read_in_this_process_no_hostile_count_ends_the_run(tmp_path):
     for i, (township, village) in enumerate(GOOD):
         forms.village_form(inputs, township, village, i)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    command = [
-        sys.executable,
-        str(ROOT / "run_report.py"),
-        "--inputs",
-        str(inputs),
-        "--outputs",
-        str(outputs),
-    ]
-    command += ["--templates", str(templates), "--workers", "0", "--json"]
+    command = report_command(inputs, outputs, templates, "--workers", "0", "--json")
     done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300)
     assert done.returncode == 1, (done.returncode, done.stderr.decode("utf-8", "replace")[-2000:])
     summary = json.loads(done.stdout)
