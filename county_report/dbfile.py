@@ -42,10 +42,12 @@ def backup_path(database: Path, n: int) -> Path:
     return database.parent / BACKUP_FOLDER / f"{database.stem}.{n}{database.suffix}"
 
 
-def reason(exc: BaseException) -> str:
-    """Why a database operation failed, in Chinese: the system's reason, or SQLite's by its code."""
+def reason(exc: BaseException, writing: bool = False) -> str:
+    """Why a database operation failed, in Chinese: the system's reason, or SQLite's by its code.
+
+    `writing`: it wrote (a backup, the log, a record), so a permission is 写入, not 读取."""
     if isinstance(exc, OSError):
-        return os_reason(exc)
+        return os_reason(exc, writing)
     code = getattr(exc, "sqlite_errorcode", None)
     if code is None:
         return "数据库错误"
@@ -138,7 +140,7 @@ def back_up(conn: sqlite3.Connection, database: Path) -> str:
                 os.replace(older, backup_path(database, n))
         os.replace(temp, backup_path(database, 1))
     except (OSError, sqlite3.Error) as exc:
-        return f"未能备份数据文件（{reason(exc)}），本次结果已记入数据文件；请检查 {folder} 是否可写、磁盘是否已满。"
+        return f"未能备份数据文件（{reason(exc, writing=True)}），本次结果已记入数据文件；请检查 {folder} 是否可写、磁盘是否已满。"
     return ""
 
 

@@ -277,7 +277,7 @@ class History:
             with open(log_path(self.path), "a", encoding="utf-8") as log:
                 log.write(line + "\n")
         except OSError as exc:
-            return f"无法写入运行日志 {log_path(self.path).name}（{dbfile.reason(exc)}），不影响本次结果。"
+            return f"无法写入运行日志 {log_path(self.path).name}（{dbfile.reason(exc, writing=True)}），不影响本次结果。"
         return ""
 
     def close(self) -> None:

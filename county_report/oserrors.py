@@ -29,13 +29,21 @@ _REASONS = {
 _WINDOWS_REASONS = {32: "正被其他程序占用", 33: "正被其他程序占用", 5: "没有读取权限", 1920: "无法访问"}
 
 
-def os_reason(exc: OSError) -> str:
-    """`没有读取权限`, `正被其他程序占用`, …; the errno number for anything rarer."""
+# what changes when the failed operation was a write (a backup, the log, the database)
+_WRITING = {"没有读取权限": "没有写入权限", "磁盘读取出错": "磁盘写入出错"}
+
+
+def os_reason(exc: OSError, writing: bool = False) -> str:
+    """`没有读取权限`, `正被其他程序占用`, …; the errno number for anything rarer.
+
+    `writing`: the failed operation wrote (then `没有写入权限`, `磁盘写入出错`)."""
     winerror = getattr(exc, "winerror", None)
     if winerror in _WINDOWS_REASONS:
-        return _WINDOWS_REASONS[winerror]
+        said = _WINDOWS_REASONS[winerror]
+        return _WRITING.get(said, said) if writing else said
     if exc.errno in _REASONS:
-        return _REASONS[exc.errno]
+        said = _REASONS[exc.errno]
+        return _WRITING.get(said, said) if writing else said
     if exc.errno is not None:
         return f"系统错误，代码 {exc.errno}"
     return "系统错误"

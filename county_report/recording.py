@@ -79,7 +79,7 @@ class RunBook:
         except (sqlite3.Error, OSError) as exc:
             recorded = False
             notices.append(
-                f"本次结果未能记入数据文件 {self.history.path}（{dbfile.reason(exc)}）；汇总表和报告不受影响。"
+                f"本次结果未能记入数据文件 {self.history.path}（{dbfile.reason(exc, writing=True)}）；汇总表和报告不受影响。"
             )
         try:
             self.cache.keep(intake.fresh, {f.name: f.sha256 for f in intake.files if f.sha256})

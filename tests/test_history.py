@@ -334,3 +334,13 @@ def test_database_failures_are_said_in_chinese(tmp_path):
     second.close()
     assert dbfile.reason(busy.value) == "正被另一次运行使用，请稍后重试"
     assert dbfile.reason(OSError(28, "No space left on device")) == "磁盘已满"
+
+
+def test_a_permission_refused_on_a_write_is_said_as_writing():
+    import errno
+
+    refused = OSError(errno.EACCES, "Permission denied")
+    assert dbfile.reason(refused) == "没有读取权限"
+    assert dbfile.reason(refused, writing=True) == "没有写入权限"
+    assert dbfile.reason(OSError(errno.EIO, "I/O error"), writing=True) == "磁盘写入出错"
+    assert dbfile.reason(OSError(28, "No space left on device"), writing=True) == "磁盘已满"
