@@ -244,7 +244,7 @@ def _write_outputs(
     compares the period with the one before and the workbook shows every period on record."""
     from .aggregate import aggregate
     from .periods import compare, snapshot, timeline
-    from .report import render_report
+    from .report import render_failure, render_report
     from .report_facts import build_context
     from .report_template import generated_template
     from .sidecar import Sidecar
@@ -263,7 +263,7 @@ def _write_outputs(
     names = [safe_output_name(n) for n in (f"{settings.report_title}.docx", status_note_name(settings))]
     names += [WORKBOOK_NAME, safe_output_name(upward_name(settings, as_of))]
     report_name, status_name, _, upward_file = names
-    with OutputSet(outputs, names) as staged, Sidecar(render_report) as sidecar:
+    with OutputSet(outputs, names) as staged, Sidecar(render_report, failure=render_failure) as sidecar:
         agg = aggregate(chosen.counted, templates.roster, campaign, as_of, chosen.to_correct)
         figures = snapshot(agg, result.run_id)
         before = book.previous(agg.as_of) if book else None

@@ -117,9 +117,6 @@ def render_failure(kind: str, seconds: float, args: tuple) -> ConfigError:
     )
 
 
-render_report.sidecar_failure = render_failure  # type: ignore[attr-defined]  # sidecar.py asks the work for its failure messages
-
-
 _JINJA_MESSAGES = (
     (r".*has no attribute '([^']*)'", r"「\1」不是可用的字段名"),
     (r"'([^']*)' is undefined", r"变量「\1」没有对应的数据"),

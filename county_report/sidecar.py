@@ -21,14 +21,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ConfigError
-from .workers import Worker
+from .workers import START_METHOD, Worker
 
 RESULT_TIMEOUT_SECONDS = 120  # a 30,000-unit report renders in seconds; far beyond, it is a runaway
 
 
 def _spawn_context():
-    """Spawn, as for the readers: what Windows does, and no inherited heap."""
-    return mp.get_context("spawn")
+    """As for the readers (workers.START_METHOD): what Windows does, and no inherited heap."""
+    return mp.get_context(START_METHOD)
 
 
 class _Raised:
@@ -58,13 +58,20 @@ class _Call:
 class Sidecar:
     """`with Sidecar(render_report) as side: later = side.run(*args); …; later()`.
 
-    `enabled=False` runs the work in this process (no time limit). The work may carry a
-    `sidecar_failure(kind, seconds, args)` attribute returning the exception to raise when the
-    child times out ("timeout") or dies ("crashed"); otherwise a generic ConfigError is raised.
+    `enabled=False` runs the work in this process (no time limit). `failure(kind, seconds, args)`
+    returns the exception to raise when the child times out ("timeout") or dies ("crashed"), in
+    the work's own words; without it a generic ConfigError is raised.
     """
 
-    def __init__(self, work: Callable[..., Any], enabled: bool = True, timeout: float | None = None):
+    def __init__(
+        self,
+        work: Callable[..., Any],
+        enabled: bool = True,
+        timeout: float | None = None,
+        failure: Callable[[str, float, tuple], Exception] | None = None,
+    ):
         self._work = work
+        self._describe = failure
         self._timeout = RESULT_TIMEOUT_SECONDS if timeout is None else timeout
         self._worker: Worker | None = None
         self._timer: threading.Timer | None = None
@@ -123,9 +130,8 @@ class Sidecar:
             worker.process.kill()
 
     def _failure(self, kind: str, args: tuple) -> Exception:
-        describe = getattr(self._work, "sidecar_failure", None)
-        if describe is not None:
-            return describe(kind, self._timeout, args)
+        if self._describe is not None:
+            return self._describe(kind, self._timeout, args)
         if kind == "timeout":
             return ConfigError(f"后台任务在 {self._timeout:.0f} 秒内没有完成，已停止。")
         return ConfigError("后台任务的进程异常退出。")

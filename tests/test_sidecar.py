@@ -43,11 +43,9 @@ def test_a_sidecar_past_its_time_limit_is_killed_and_says_so():
 def test_the_report_says_which_template_ran_too_long():
     from pathlib import Path
 
-    from county_report.report import render_report
+    from county_report.report import render_failure
 
-    failure = render_report.sidecar_failure(
-        "timeout", 120, ({}, Path("templates/工作总结模板.docx"), Path("x"))
-    )
+    failure = render_failure("timeout", 120, ({}, Path("templates/工作总结模板.docx"), Path("x")))
     assert str(failure).startswith("工作总结模板 工作总结模板.docx 在 120 秒内没有生成完，已停止。")
 
 
@@ -155,3 +153,15 @@ def test_a_sidecar_that_cannot_start_leaves_the_work_to_this_process(monkeypatch
     monkeypatch.setattr(workers, "_worker_main", sidecar_work.die_at_start)
     with Sidecar(sidecar_work.where) as side:
         assert side.run("x")() == ("x", os.getpid())
+
+
+def test_a_report_past_its_time_limit_is_said_in_the_report_s_words(tmp_path, monkeypatch):
+    # the pipeline hands the sidecar the report's own failure messages (report.render_failure)
+    from periods_county import P1, County
+
+    monkeypatch.setattr(sidecar_module, "RESULT_TIMEOUT_SECONDS", 0.01)
+    with pytest.raises(ConfigError) as caught:
+        County(tmp_path).run(P1)
+    assert "工作总结模板" in str(caught.value) and "没有生成完，已停止。请检查模板中的循环" in str(
+        caught.value
+    )
