@@ -14,14 +14,6 @@ from .reader import Cell, RawForm
 from .roster import Roster
 from .values import is_blank
 
-# A blank metric: counted as 0 in a sum (a warning), left out of an average (a warning), nothing for text.
-BLANK: dict[str, tuple[str, Any]] = {
-    "sum": ("blank-metric", 0),
-    "mean": ("blank-mean", None),
-    "text": ("", ""),
-}
-BLANK["weighted_mean"] = BLANK["mean"]
-AVERAGED = ("mean", "weighted_mean")
 # In a table, a cell that is not a date only keeps that row out of the overdue count (a warning),
 # and a 序号 that is not a number is no problem at all.
 _TABLE_CODES = {
@@ -244,10 +236,10 @@ def _metrics(raw: RawForm, campaign: Campaign, unit_type: str, out: _Collector) 
         for code, details in problems:
             out.add(code, cell, field.label, **details)
         if value is None and not problems:
-            code, value = BLANK[field.kind.name]
+            code, value = field.kind.blank  # what a blank means to the metric's kind
             if code:
                 out.add(code, cell, field.label)
-        if value is not None or field.kind.name in AVERAGED:
+        if value is not None or field.kind.averaged:
             metrics[field.key] = value
     return metrics
 

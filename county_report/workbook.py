@@ -358,7 +358,7 @@ def _metric_column(m, frame: pd.DataFrame) -> Column:
 def _figure_kind(m) -> str:
     """How a metric's figure is shown: an average of whole numbers with decimals, a typed
     percentage as a percentage left blank where there is none (only a [[rates]] ratio shows "—")."""
-    averaged = m.kind.name in ("mean", "weighted_mean") and m.type.output == "int"
+    averaged = m.kind.averaged and m.type.output == "int"
     return "money" if averaged else "percent" if m.type.output == "rate" else m.type.output
 
 

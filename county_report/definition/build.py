@@ -327,8 +327,7 @@ class _Builder:
         given = dict(raw.get("style", {}))
         if ftype.name == "percent":
             return Style(wan=None, yi=None, digits=int(given.get("digits", 1)), percent=True)
-        averaged = kind.name in ("mean", "weighted_mean")
-        plain = 2 if ftype.name == "decimal" or averaged else 0
+        plain = 2 if ftype.name == "decimal" or kind.averaged else 0
         limits = {k: (None if given[k] == 0 else given[k]) for k in ("wan", "yi") if k in given}
         return Style(
             wan=limits.get("wan", 10_000),

@@ -32,6 +32,9 @@ class MetricKind:
     title: ClassVar[str]  # how 填表说明 and the README say it
     on_form: ClassVar[bool] = True  # typed by each unit on its form
     additive: ClassVar[bool] = False  # may feed a rate, a derived metric or a weight
+    averaged: ClassVar[bool] = False  # an average of the units' values, kept to 2 decimals
+    # a blank cell on the form: the finding it raises ("" none) and the value it counts as (None: left out)
+    blank: ClassVar[tuple[str, Any]] = ("", None)
     keys: ClassVar[tuple[Key, ...]] = ()
 
     def operands(self) -> tuple[Any, ...]:
@@ -54,6 +57,7 @@ class MetricKind:
 @dataclass(frozen=True)
 class Sum(MetricKind):
     name, title, additive = "sum", "合计", True
+    blank = ("blank-metric", 0)  # counted as 0, with a warning
 
     def totals(self, field, units, exact, by, done):
         return exact[field.key].groupby(by, sort=False).sum().map(lambda v: _unscaled(v, field))
@@ -63,7 +67,8 @@ class Sum(MetricKind):
 class Mean(MetricKind):
     """The plain average over the units that typed a value (percentages, rates typed per unit)."""
 
-    name, title = "mean", "平均"
+    name, title, averaged = "mean", "平均", True
+    blank = ("blank-mean", None)  # left out of the average, with a warning
 
     def totals(self, field, units, exact, by, done):
         typed = units[field.key].notna()
@@ -79,6 +84,8 @@ class WeightedMean(MetricKind):
     weight: Any
     name: ClassVar[str] = "weighted_mean"
     title: ClassVar[str] = "加权平均"
+    averaged: ClassVar[bool] = True
+    blank: ClassVar[tuple[str, Any]] = ("blank-mean", None)
     keys: ClassVar[tuple[Key, ...]] = (
         Key("weight", "（kind = weighted_mean）权数指标的 key，如 households"),
     )
@@ -168,6 +175,7 @@ class Text(MetricKind):
     """Words each unit writes (主要做法, 特色亮点): carried to the workbook and the report, not added."""
 
     name, title = "text", "文字"
+    blank = ("", "")
 
     def totals(self, field, units, exact, by, done):
         return None
