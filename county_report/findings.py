@@ -35,6 +35,7 @@ class Kind:
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 RESUBMIT = "请在 Excel 中另存为 .xlsx 后重新报送。"
 USE_FORM = "请用标准表重新填报。"
+SAVE_AS = "请在 WPS/Excel 中“另存为” .xlsx 格式后重新报送。"  # a file of another type
 # a name not on the roster; the second when the closest roster name is known
 ROSTER_NAME = "请按名册中的名称填写后重新报送；如确为名册漏列，请先补入名册。"
 ROSTER_SUGGESTION = "是否应为「{suggestion}」？请改为名册中的名称后重新报送。"
@@ -53,7 +54,8 @@ CATALOGUE: dict[str, Kind] = {
         Kind("xml-unsafe", _E, "内容不安全", "文件内部含有不安全的内容（{reason}），已拒收。{action}", USE_FORM),
         Kind("sheet-too-large", _E, "工作表范围异常",
              "工作表「{sheet}」的范围异常（{reason}），远超标准表，已拒收。{action}", USE_FORM),
-        Kind("wrong-file-type", _E, "文件类型不对", "文件类型为 {value}，不是 Excel 标准表。{advice}"),
+        Kind("wrong-file-type", _E, "文件类型不对", "文件类型为 {value}，不是 Excel 标准表。{action}",
+             SAVE_AS),
         Kind("formula-without-value", _E, "公式没有计算结果",
              "工作表「{sheet}」的单元格 {cell} 是公式，但文件里没有保存公式的计算结果（可能是用其他软件生成的）。{action}",
              "请在 Excel 或 WPS 中打开该文件，保存后重新报送。"),
@@ -215,7 +217,7 @@ def finding(
         "reason": "",
         "expected": expected,
     }
-    params |= {"group": "", "place": "", "unit": "", "advice": "", "row": "", "suggestion": suggestion}
+    params |= {"group": "", "place": "", "unit": "", "row": "", "suggestion": suggestion}
     params |= {k: v for k, v in details.items() if k not in ("action", "measure")}
     measure = details.get("measure", "")
     params["in_unit"] = f"（单位：{measure}）" if measure else ""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import ooxml
 from .biffscan import OLE_MAGIC, WORKBOOK_STREAMS, Malformed, scan_xls
-from .findings import Finding, finding
+from .findings import SAVE_AS, Finding, finding
 from .formsheets import form_sheet_copies
 from .oserrors import os_reason
 from .sheetscan import (
@@ -54,7 +54,6 @@ RATIO_FLOOR = 2**20  # the ratio only matters for members over 1 MB
 ACCEPTED = {".xlsx", ".xlsm", ".xls", ".ods"}
 _ZIP_MAGIC = b"PK\x03\x04"
 
-SAVE_AS = "请在 WPS/Excel 中“另存为” .xlsx 格式后重新报送。"
 NOT_WORD = "请报送 Excel 标准表而不是 Word/PDF 文档。"
 NOT_PHOTO = "请报送 Excel 标准表，不要拍照或截图。"
 UNZIP = "请解压后报送其中的 Excel 标准表。"
@@ -136,7 +135,7 @@ def _screen(path: Path, name: str, sheets: Collection[str] | None) -> bytes:
     suffix = path.suffix.lower()
     if suffix not in ACCEPTED:
         kind, advice = _WRONG_TYPES.get(suffix, (f"“{suffix or '无扩展名'}”", SAVE_AS))
-        _reject("wrong-file-type", name, value=f"{kind}", advice=advice)
+        _reject("wrong-file-type", name, value=f"{kind}", action=advice)
     size, data = _read_regular(path, name)
     if size == 0:
         _reject("file-corrupt", name, reason="文件为空，大小为 0 字节")
@@ -178,17 +177,17 @@ def _unrecognised(head: bytes, name: str) -> None:
     """The file is neither zip nor OLE: say what it is when that is recognisable."""
     low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if low.startswith(b"%pdf"):
-        _reject("wrong-file-type", name, value="PDF 文档", advice=NOT_WORD)
+        _reject("wrong-file-type", name, value="PDF 文档", action=NOT_WORD)
     if low.startswith(b"{\\rtf"):
-        _reject("wrong-file-type", name, value="Word 文档（RTF）", advice=NOT_WORD)
+        _reject("wrong-file-type", name, value="Word 文档（RTF）", action=NOT_WORD)
     if low.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8", b"bm")):
-        _reject("wrong-file-type", name, value="图片", advice=NOT_PHOTO)
+        _reject("wrong-file-type", name, value="图片", action=NOT_PHOTO)
     if low.startswith((b"rar!", b"7z\xbc\xaf")):
-        _reject("wrong-file-type", name, value="压缩包", advice=UNZIP)
+        _reject("wrong-file-type", name, value="压缩包", action=UNZIP)
     if low.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table", b"mime-version")):
-        _reject("wrong-file-type", name, value="网页或 XML 文件（扩展名虽为 Excel）", advice=SAVE_AS)
+        _reject("wrong-file-type", name, value="网页或 XML 文件（扩展名虽为 Excel）", action=SAVE_AS)
     if low and _looks_like_text(head):
-        _reject("wrong-file-type", name, value="文本文件（扩展名虽为 Excel）", advice=SAVE_AS)
+        _reject("wrong-file-type", name, value="文本文件（扩展名虽为 Excel）", action=SAVE_AS)
     reason = "压缩结构不完整" if head.startswith(b"PK") else "文件内容无法识别，不是 Excel 文件"
     _reject("file-corrupt", name, reason=reason)
 
@@ -306,11 +305,11 @@ def _check_directory(package: _Package, name: str) -> None:
         _reject("file-corrupt", name, reason="压缩目录声明的部件数与实际不符")
     names = {info.filename for info in infos}
     if "word/document.xml" in names:
-        _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
+        _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", action=NOT_WORD)
     if "ppt/presentation.xml" in names:
-        _reject("wrong-file-type", name, value="演示文稿（扩展名虽为 Excel）", advice=NOT_WORD)
+        _reject("wrong-file-type", name, value="演示文稿（扩展名虽为 Excel）", action=NOT_WORD)
     if ooxml.is_binary_workbook(names):
-        _reject("wrong-file-type", name, value="Excel 二进制工作簿（.xlsb）", advice=SAVE_AS)
+        _reject("wrong-file-type", name, value="Excel 二进制工作簿（.xlsb）", action=SAVE_AS)
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
@@ -392,7 +391,7 @@ def _screen_ole(data: bytes, name: str, sheets: Collection[str] | None) -> None:
     if book.streams & {"EncryptionInfo", "EncryptedPackage"} or book.encrypted:
         _reject("file-encrypted", name)
     if "WordDocument" in book.streams:
-        _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", advice=NOT_WORD)
+        _reject("wrong-file-type", name, value="Word 文档（扩展名虽为 Excel）", action=NOT_WORD)
     if not book.streams.intersection(WORKBOOK_STREAMS):
         _reject("file-corrupt", name, reason="不是 Excel 文件")
     if sheets:
