@@ -113,7 +113,7 @@ CATALOGUE: dict[str, Kind] = {
         Kind("not-greater", _E, "大小关系有误", "「{label}」（{value}）大于{reason}。{action}",
              "请核实这两项，改正后重新报送。"),
         # ledger and highlights
-        Kind("missing-category", _E, "未填问题类别", "{sheet}第 {row} 行有问题描述但未填{label}。{action}",
+        Kind("missing-category", _E, "未填问题类别", "{sheet}第 {row} 行有{described}但未填{label}。{action}",
              "请从下拉列表中选择{label}后重新报送。"),
         Kind("bad-choice", _E, "不在可选项中", "「{label}」的值「{value}」不在可选项中（可选：{reason}）。{action}",
              "请从下拉列表中选择后重新报送。", "是否应为「{suggestion}」？请从下拉列表中选择后重新报送。"),
@@ -121,7 +121,7 @@ CATALOGUE: dict[str, Kind] = {
              "{sheet}第 {row} 行「{label}」的值「{value}」不是有效日期，该问题不参与超期统计。{action}",
              "请填写如 2026-11-20 的日期。"),
         Kind("ledger-count-mismatch", _W, "台账条数不一致",
-             "问题台账{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。{action}",
+             "{reason}共 {value} 条，与「{label}」填报的 {expected} 不一致。{action}",
              "请核对台账和「{label}」，改正后重新报送。"),
         Kind("upward-edited", _W, "上报表被改动",
              "「{label}」在上报表生成后被手工改动过（现为 {value}），已按现值汇总。{action}",
@@ -217,7 +217,7 @@ def finding(
         "reason": "",
         "expected": expected,
     }
-    params |= {"group": "", "place": "", "unit": "", "row": "", "suggestion": suggestion}
+    params |= {"group": "", "place": "", "unit": "", "row": "", "described": "", "suggestion": suggestion}
     params |= {k: v for k, v in details.items() if k not in ("action", "measure")}
     measure = details.get("measure", "")
     params["in_unit"] = f"（单位：{measure}）" if measure else ""

@@ -283,5 +283,6 @@ def _table(
                 listed = "、".join(column.choices)
                 later.append(("bad-choice", cell, column.header, {"value": "（空）", "reason": listed}))
             elif description is not None and row.get(description.key):
-                later.append(("missing-category", cell, column.header, {"row": row["_row"]}))
+                said = {"row": row["_row"], "described": description.header}
+                later.append(("missing-category", cell, column.header, said))
     return tuple(parsed)

@@ -269,12 +269,59 @@ def test_a_blank_form_is_one_finding_and_a_prefilled_one_still_names_its_unit(tm
 
 def test_ledger_row_messages_name_the_rows_own_sheet_and_column():
     """A further table (示例县走基层's 民生实事台账) is not 问题台账, and its category is not 问题类别."""
-    missing = finding("missing-category", sheet="民生实事台账", cell="B3", label="实事类别", row=3)
+    missing = finding(
+        "missing-category", sheet="民生实事台账", cell="B3", label="实事类别", row=3, described="实事内容"
+    )
     assert (
         missing.message
-        == "民生实事台账第 3 行有问题描述但未填实事类别。请从下拉列表中选择实事类别后重新报送。"
+        == "民生实事台账第 3 行有实事内容但未填实事类别。请从下拉列表中选择实事类别后重新报送。"
     )
     bad_date = finding(
         "ledger-bad-date", sheet="市级协调问题台账", cell="F4", label="办理时限", value="年底前", row=4
     )
     assert bad_date.message.startswith("市级协调问题台账第 4 行「办理时限」的值「年底前」不是有效日期")
+
+
+def test_a_further_table_s_rows_are_checked_in_its_own_words(tmp_path):
+    """A 民生实事 row of 示例县走基层 with 实事内容 but no 实事类别: said with that table's words."""
+    import shutil
+
+    import openpyxl
+
+    from county_report.intake import read_one
+    from county_report.templates import load_templates
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "示例县走基层"
+    form = tmp_path / "城关镇-北坪村.xlsx"
+    shutil.copy(example / "inputs" / form.name, form)
+    book = openpyxl.load_workbook(form)
+    sheet = book["民生实事台账"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "实事类别" for c in r))
+    column = {c.value: c.column for c in header}
+    row = next(
+        r
+        for r in range(header[0].row + 1, sheet.max_row + 1)
+        if sheet.cell(r, column["实事内容"]).value and sheet.cell(r, column["实事类别"]).value
+    )
+    sheet.cell(row, column["实事类别"]).value = None
+    book.save(form)
+    loaded = load_templates(example / "templates")
+    sub = read_one(form, form.name, loaded.campaign, loaded.roster)
+    said = [f.message for f in sub.findings if f.code == "missing-category"]
+    assert said == [
+        f"民生实事台账第 {row} 行有实事内容但未填实事类别。请从下拉列表中选择实事类别后重新报送。"
+    ]
+
+
+def test_a_ledger_count_names_the_campaign_s_own_ledger_sheet():
+    from dataclasses import replace
+
+    from county_report.definition.checks import LedgerCount
+
+    campaign = load_campaign(Path(__file__).resolve().parents[1] / "templates" / "form.toml")
+    check = next(c for c in campaign.checks if isinstance(c, LedgerCount) and not c.status)
+    renamed = replace(check, table=replace(check.table, sheet="问题清单"))
+    found = list(renamed.run({check.metric.key: 4}, ({"status": "已解决"},) * 3))
+    code, field, details = found[0]
+    message = finding(code, label=field.label, **details).message
+    assert message.startswith("问题清单中的问题共 3 条，与「")

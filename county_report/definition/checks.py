@@ -104,7 +104,8 @@ class LedgerCount(Check):
         status_key = self.table.by_role("status").key
         count = sum(1 for r in ledger if not self.status or r.get(status_key) == self.status)
         if count != expected:
-            scope = f"中状态为「{self.status}」的问题" if self.status else "中的问题"
+            sheet = self.table.sheet  # the table's own sheet: 问题台账, 民生实事台账, …
+            scope = f"{sheet}中状态为「{self.status}」的问题" if self.status else f"{sheet}中的问题"
             yield (
                 "ledger-count-mismatch",
                 self.metric,
