@@ -60,6 +60,7 @@ _ARGPARSE_MESSAGES = (
     ),
     (r"argument ([^:]+): invalid int value: '([^']*)'", r"「\1」的值「\2」不是整数"),
     (r"argument ([^:]+): expected one argument", r"「\1」后面缺少值"),
+    (r"ambiguous option: (\S+) could match (.*)", r"「\1」可以是 \2 中的任何一个，请把选项名写全"),
     (r"argument ([^:]+): (.*)", r"「\1」：\2"),
 )
 

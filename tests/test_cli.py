@@ -185,6 +185,7 @@ def test_usage_errors_are_said_in_chinese(capsys):
         ("frobnicate",): "参数有误：没有「frobnicate」这个命令，可用的命令：run、forms、check",
         ("--bogus",): "参数有误：无法识别的参数：--bogus",
         ("--workers", "x"): "参数有误：「--workers」的值「x」不是整数",
+        ("--d", "x"): "参数有误：「--d」可以是 --data, --debug 中的任何一个，请把选项名写全",
     }
     for argv, message in cases.items():
         assert _exit_code(lambda argv=argv: main(list(argv))) == 2
