@@ -103,9 +103,8 @@ def _run(options: RunOptions, on_progress, report_date: date | None) -> RunResul
             result, has_errors, figures = _written(
                 result, has_errors, chosen, templates, options, day, watch, intake, book
             )
-            if (
-                book is not None and figures is not None
-            ):  # after the outputs: a record never names outputs not written
+            # after the outputs: a record never names outputs not written
+            if book is not None and figures is not None:
                 result = book.record(result, intake, chosen, figures)
                 watch.lap("record")
         if book is not None:

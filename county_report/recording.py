@@ -112,7 +112,7 @@ def run_record(
     skipped = {f.file for f in intake.skipped}
     files = []
     for f in intake.files:
-        sub = latest.get(f.name) or counted.get(f.name)
+        sub = latest.get(f.name)  # every counted form is one of the latest
         outcome = (
             SKIPPED if f.name in skipped
             else SUPERSEDED if f.name in superseded
